@@ -1,0 +1,1 @@
+"""The pure domain of Otklik: the regulation's rules, with no AWS and no clock of its own."""
