@@ -20,7 +20,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.deadlines
+	PYTHONPATH=shared $(BIN)/python -m bench.deadlines
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -55,6 +55,8 @@ class CalendarConfig:
             name: tuple((hhmm(a), hhmm(b)) for a, b in raw.get("week", {}).get(name, []))
             for name in WEEKDAYS
         }
+        if not any(week.values()):
+            raise ValueError("the working week has no working periods")
         for name, periods in week.items():
             bounds = [t for period in periods for t in period]
             if bounds != sorted(bounds) or any(a == b for a, b in periods):
@@ -102,7 +104,8 @@ class WorkingCalendar:
     def __init__(self, config: CalendarConfig | None = None) -> None:
         self.config = config or CalendarConfig.default()
         self.tz = ZoneInfo(self.config.timezone)
-        self._holidays = holidays.country_holidays(self.config.country)
+        # English names are stable across package releases; the transfers are read from them.
+        self._holidays = holidays.country_holidays(self.config.country, language="en_US")
         self._first_year = 0
         self._last_year = -1
         self._starts: list[float] = []
@@ -123,8 +126,27 @@ class WorkingCalendar:
         official = self.config.shortened_days.get(day.year)
         if official is not None:
             return day in official
-        tomorrow = (day + timedelta(days=1)).strftime("%m-%d")
-        return tomorrow in self.config.public_holidays and bool(self._base_periods(day))
+        if not self._base_periods(day):
+            return False
+        if self._is_public_holiday(day + timedelta(days=1)):
+            return True
+        # A working weekend day traded for the day off right before a holiday is that holiday's
+        # eve in effect (2025-11-01 for 2025-11-03/04): it is shortened instead.
+        swapped = self._swapped_day_off(day)
+        return swapped is not None and self._is_public_holiday(swapped + timedelta(days=1))
+
+    def _is_public_holiday(self, day: date) -> bool:
+        return day.strftime("%m-%d") in self.config.public_holidays
+
+    def _swapped_day_off(self, workday: date) -> date | None:
+        """The day off that a working weekend day was transferred to, if the package says so."""
+        for year in (workday.year, workday.year + 1):
+            self._holidays.get(date(year, 1, 1))
+        marker = f"substituted from {workday:%m/%d/%Y}"
+        for day, name in self._holidays.items():
+            if marker in name:
+                return day
+        return None
 
     def periods_of(self, day: date) -> tuple[Period, ...]:
         """Local working periods of one day, shortened where the calendar says so."""
@@ -287,6 +309,7 @@ class WorkingCalendar:
 
     def local(self, moment: datetime) -> datetime:
         """`moment` in the administration's time zone, for display."""
+        _require_aware(moment)
         return moment.astimezone(self.tz)
 
 

@@ -1,0 +1,1 @@
+"""Micro-benchmarks (not tests): run one with `python -m bench.<name>`."""
