@@ -1,0 +1,41 @@
+"""CuratorCallbackFunction: the curator approved or returned a draft, or withdrew a message."""
+
+import hashlib
+
+from otklik.api import http
+from otklik.api.schemas import CallbackIn
+from otklik.api.views import case_summary
+from otklik.service import cases
+from otklik.service.bootstrap import deps
+
+app = http.resolver()
+
+
+@app.post("/api/v1/monitoring/callbacks")
+def curator_callback():
+    d = deps()
+    body = http.signed_body(app, d)
+    callback = http.parse(app, CallbackIn, body)
+    if callback.event != "message_withdrawn" and not callback.draft_id:
+        raise http.HttpError(
+            422, "validation_error", "Не указан draft_id.", {"draft_id": "обязательное поле"}
+        )
+    # A delivery id lets a replayed request change nothing; without one, the body is the id.
+    delivery = app.current_event.headers.get("x-delivery-id") or hashlib.sha256(body).hexdigest()
+    case = cases.curator_decision(
+        d,
+        external_id=callback.external_id,
+        event=callback.event,
+        draft_id=callback.draft_id,
+        comment=callback.comment,
+        now=http.now(),
+        delivery_key=f"callback:{delivery}",
+    )
+    view = case_summary(case, d.display_tz)
+    return http.json_response(
+        200, {"case_id": view["case_id"], "status": view["status"], "deadlines": view["deadlines"]}
+    )
+
+
+def lambda_handler(event, context):
+    return app.resolve(event, context)

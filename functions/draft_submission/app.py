@@ -1,0 +1,58 @@
+"""DraftSubmissionFunction: contributions, drafts and their internal approval (clauses 12, 17)."""
+
+from otklik.api import http
+from otklik.api.schemas import ContributionIn, DraftIn, RejectIn
+from otklik.api.views import case_detail
+from otklik.service import cases
+from otklik.service.bootstrap import deps
+
+app = http.resolver()
+
+
+@app.post("/api/v1/cases/<case_id>/contributions")
+def contribute(case_id: str):
+    d = deps()
+    actor = http.caller(app, d)
+    body = http.parse(app, ContributionIn)
+    case = cases.contribute(d, actor, case_id, text=body.text, now=http.now())
+    return http.json_response(200, case_detail(case, d.display_tz, d.policy, actor))
+
+
+@app.post("/api/v1/cases/<case_id>/drafts")
+def submit_draft(case_id: str):
+    d = deps()
+    actor = http.caller(app, d)
+    body = http.parse(app, DraftIn)
+    case, draft_id = cases.submit_draft(
+        d,
+        actor,
+        case_id,
+        text=body.text,
+        kind=body.kind,
+        attachments=body.domain_attachments(),
+        now=http.now(),
+    )
+    return http.json_response(
+        201, {"draft_id": draft_id, **case_detail(case, d.display_tz, d.policy, actor)}
+    )
+
+
+@app.post("/api/v1/cases/<case_id>/drafts/<draft_id>/approve")
+def approve(case_id: str, draft_id: str):
+    d = deps()
+    actor = http.caller(app, d)
+    case = cases.approve_draft(d, actor, case_id, draft_id, http.now())
+    return http.json_response(200, case_detail(case, d.display_tz, d.policy, actor))
+
+
+@app.post("/api/v1/cases/<case_id>/drafts/<draft_id>/reject")
+def reject(case_id: str, draft_id: str):
+    d = deps()
+    actor = http.caller(app, d)
+    body = http.parse(app, RejectIn)
+    case = cases.reject_draft(d, actor, case_id, draft_id, comment=body.comment, now=http.now())
+    return http.json_response(200, case_detail(case, d.display_tz, d.policy, actor))
+
+
+def lambda_handler(event, context):
+    return app.resolve(event, context)

@@ -1,0 +1,25 @@
+"""IntakeFunction: a new message from the monitoring system (clause 9)."""
+
+from otklik.api import http
+from otklik.api.schemas import MessageIn
+from otklik.api.views import case_summary
+from otklik.service import cases
+from otklik.service.bootstrap import deps
+
+app = http.resolver()
+
+
+@app.post("/api/v1/monitoring/messages")
+def receive_message():
+    d = deps()
+    message = http.parse(app, MessageIn, http.signed_body(app, d)).to_domain()
+    intake = cases.receive_message(d, message, http.now())
+    view = case_summary(intake.case, d.display_tz)
+    return http.json_response(
+        201 if intake.created else 200,
+        {"case_id": view["case_id"], "status": view["status"], "deadlines": view["deadlines"]},
+    )
+
+
+def lambda_handler(event, context):
+    return app.resolve(event, context)

@@ -1,0 +1,39 @@
+"""NotificationFunction: render and send the e-mails the flow's events call for."""
+
+from functools import cache
+
+from pydantic import Field
+
+from otklik.adapters.mail import Mailer
+from otklik.api.batch import QueueMessage, consume
+from otklik.service.bootstrap import deps
+from otklik.service.notify import deliver
+
+
+class Notification(QueueMessage):
+    template: str
+    case_id: str
+    recipients: dict
+    context: dict = Field(default_factory=dict)
+
+
+@cache
+def _mailer() -> Mailer:
+    return Mailer(deps().settings)
+
+
+def lambda_handler(event, context):
+    return consume(
+        event,
+        context,
+        Notification,
+        lambda n: deliver(
+            deps(),
+            _mailer(),
+            template=n.template,
+            case_id=n.case_id,
+            wanted=n.recipients,
+            context=n.context,
+        ),
+        consumer="notifications",
+    )

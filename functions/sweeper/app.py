@@ -1,0 +1,29 @@
+"""SweeperFunction: every 5 minutes, warn and escalate deadlines, re-drive the outbox.
+
+"Now" is the scheduled event's `time`, so a retried or delayed invocation judges the deadlines
+as of its schedule, and tests and `make invoke` can replay any moment.
+"""
+
+from datetime import UTC, datetime
+
+from aws_lambda_powertools import Logger
+
+from otklik.service.bootstrap import deps
+from otklik.service.sweep import sweep
+
+logger = Logger(service="otklik-sweeper")
+
+
+def lambda_handler(event, context):
+    raw = (event or {}).get("time")
+    now = datetime.fromisoformat(raw.replace("Z", "+00:00")) if raw else datetime.now(UTC)
+    report = sweep(deps(), now)
+    summary = {
+        "now": now.isoformat(),
+        "examined": report.examined,
+        "escalations": len(report.escalations),
+        "relayed": report.relayed,
+        "conflicts": report.conflicts,
+    }
+    logger.info("sweep done", extra=summary)
+    return summary

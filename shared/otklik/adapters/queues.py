@@ -1,0 +1,63 @@
+"""Sending queue messages, and relaying the outbox once a transaction has committed.
+
+Messages are written to the outbox inside the state change's transaction; the relay sends each
+and then deletes it. A process that dies in between leaves the record, and the sweeper relays it
+later: a message may be sent twice, never lost, and every consumer drops a repeated message id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+
+import boto3
+
+from otklik.adapters.tables import OutboxRecord
+from otklik.config import Settings
+
+QUEUES = ("routing", "notification", "publishing", "monitoring")
+
+
+@dataclass
+class QueueSender:
+    settings: Settings
+    sent: int = field(default=0)
+
+    @cached_property
+    def _client(self):
+        return boto3.client(
+            "sqs", region_name=self.settings.region, endpoint_url=self.settings.endpoint_url
+        )
+
+    def url(self, queue: str) -> str:
+        return {
+            "routing": self.settings.routing_queue_url,
+            "notification": self.settings.notification_queue_url,
+            "publishing": self.settings.publishing_queue_url,
+            "monitoring": self.settings.monitoring_queue_url,
+        }[queue]
+
+    def send(self, queue: str, body: dict) -> None:
+        self._client.send_message(
+            QueueUrl=self.url(queue), MessageBody=json.dumps(body, ensure_ascii=False)
+        )
+        self.sent += 1
+
+
+def relay(records: Iterable[OutboxRecord], sender: QueueSender) -> int:
+    """Send outbox records and delete each one sent; returns how many went out."""
+    count = 0
+    for record in records:
+        sender.send(record.queue, record.body)
+        record.delete()
+        count += 1
+    return count
+
+
+def stale_outbox(now: datetime, older_than: timedelta = timedelta(minutes=1)):
+    """Outbox records left behind by a process that died before relaying them."""
+    cutoff = (now - older_than).astimezone(UTC).isoformat()
+    return OutboxRecord.query("pending", range_key_condition=OutboxRecord.sk < cutoff)

@@ -1,0 +1,125 @@
+"""What every HTTP function shares: the error shape of the contract, body parsing, the caller.
+
+Domain errors map to HTTP status once, here. Bad input is always a 4xx in the contract's shape,
+`{"error": {"code", "message", "fields"}}`, never a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from pydantic import BaseModel, ValidationError
+
+from otklik.api import auth, signing
+from otklik.domain import errors
+from otklik.domain.roles import Actor
+from otklik.service.bootstrap import Deps
+
+M = TypeVar("M", bound=BaseModel)
+MAX_BODY_BYTES = 256 * 1024
+
+STATUS = {
+    errors.InvalidTransition: 409,
+    errors.ConcurrentModification: 409,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.InvalidInput: 422,
+}
+
+
+class HttpError(Exception):
+    def __init__(self, status: int, code: str, message: str, fields: dict | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None) -> Response:
+    return Response(
+        status_code=status,
+        content_type="application/json; charset=utf-8",
+        body=json.dumps(
+            {"error": {"code": code, "message": message, "fields": fields or {}}},
+            ensure_ascii=False,
+        ),
+    )
+
+
+def json_response(status: int, payload) -> Response:
+    return Response(
+        status_code=status,
+        content_type="application/json; charset=utf-8",
+        body=json.dumps(payload, ensure_ascii=False),
+    )
+
+
+def resolver() -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver()
+
+    @app.exception_handler(errors.DomainError)
+    def domain_error(error: errors.DomainError):
+        return error_response(STATUS.get(type(error), 422), error.code, error.message, error.fields)
+
+    @app.exception_handler(HttpError)
+    def http_error(error: HttpError):
+        return error_response(error.status, error.code, error.message, error.fields)
+
+    @app.exception_handler(ValidationError)
+    def invalid(error: ValidationError):
+        fields = {".".join(str(p) for p in e["loc"]) or "body": e["msg"] for e in error.errors()}
+        return error_response(422, "validation_error", "Проверьте заполнение полей.", fields)
+
+    @app.not_found
+    def not_found(_):
+        return error_response(404, "not_found", "Такого адреса нет.")
+
+    return app
+
+
+def raw_body(app: APIGatewayHttpResolver) -> bytes:
+    body = app.current_event.decoded_body or ""
+    data = body.encode() if isinstance(body, str) else body
+    if len(data) > MAX_BODY_BYTES:
+        raise HttpError(413, "too_large", "Слишком большой запрос.")
+    return data
+
+
+def parse(app: APIGatewayHttpResolver, schema: type[M], data: bytes | None = None) -> M:
+    data = raw_body(app) if data is None else data
+    try:
+        payload = json.loads(data or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise HttpError(400, "bad_json", "Тело запроса должно быть JSON.") from None
+    if not isinstance(payload, dict):
+        raise HttpError(400, "bad_json", "Тело запроса должно быть JSON-объектом.")
+    return schema.model_validate(payload)
+
+
+def caller(app: APIGatewayHttpResolver, deps: Deps) -> Actor:
+    """The signed-in official behind the bearer token (401 otherwise)."""
+    header = app.current_event.headers.get("authorization") or ""
+    scheme, _, token = header.partition(" ")
+    claims = None
+    if scheme.lower() == "bearer" and token:
+        claims = auth.read_token(token.strip(), deps.settings.token_secret, time.time())
+    member = deps.directory.staff(claims["sub"]) if claims else None
+    if member is None or not member.active:
+        raise HttpError(401, "unauthorized", "Войдите в систему.")
+    return member.actor()
+
+
+def signed_body(app: APIGatewayHttpResolver, deps: Deps) -> bytes:
+    """The raw body of a request from the monitoring system, once its signature checks out."""
+    body = raw_body(app)
+    header = app.current_event.headers.get("x-signature")
+    if not signing.verify(header, body, deps.settings.webhook_secrets, time.time()):
+        raise HttpError(401, "unauthorized", "Неверная подпись запроса.")
+    return body
+
+
+def now() -> datetime:
+    """The clock is read here, at the edge, and passed into the domain."""
+    return datetime.now(UTC)

@@ -1,0 +1,102 @@
+"""Request bodies of the contract (design.md), validated with pydantic before anything happens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
+
+from otklik.domain import model
+
+Text = Field(min_length=1, max_length=20_000)
+Short = Field(min_length=1, max_length=500)
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class AuthorIn(_Body):
+    id: str = Short
+    name: str = Field(default="", max_length=500)
+    url: str = Field(default="", max_length=2000)
+
+
+class AttachmentIn(_Body):
+    type: Literal["photo", "video", "document", "link"]
+    url: HttpUrl
+
+
+class CuratorIn(_Body):
+    id: str = Short
+    name: str = Field(default="", max_length=500)
+
+
+class MessageIn(_Body):
+    external_id: str = Short
+    detected_at: AwareDatetime
+    network: Literal["vk", "ok", "telegram", "instagram", "web", "other"]
+    url: HttpUrl
+    author: AuthorIn
+    text: str = Text
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
+    topic: str = Short
+    location: str = Field(default="", max_length=500)
+    importance: Literal["high", "medium", "low"]
+    curator: CuratorIn
+
+    def to_domain(self) -> model.Message:
+        return model.Message(
+            external_id=self.external_id,
+            detected_at=self.detected_at,
+            network=self.network,
+            url=str(self.url),
+            author=model.Author(self.author.id, self.author.name, self.author.url),
+            text=self.text,
+            attachments=tuple(model.Attachment(a.type, str(a.url)) for a in self.attachments),
+            topic=self.topic,
+            location=self.location,
+            importance=self.importance,
+            curator=model.Curator(self.curator.id, self.curator.name),
+        )
+
+
+class CallbackIn(_Body):
+    external_id: str = Short
+    event: Literal["draft_approved", "draft_returned", "message_withdrawn"]
+    draft_id: str | None = Field(default=None, max_length=100)
+    comment: str = Field(default="", max_length=5000)
+    at: datetime | None = None
+
+
+class LoginIn(_Body):
+    login: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class TriageIn(_Body):
+    decision: Literal["accept", "return", "not_processable"]
+    departments: list[str] = Field(default_factory=list, max_length=20)
+    reason: str = Field(default="", max_length=5000)
+
+
+class ContributionIn(_Body):
+    text: str = Text
+
+
+class DraftIn(_Body):
+    text: str = Text
+    kind: Literal["final", "interim"] = "final"
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
+
+    def domain_attachments(self) -> list[model.Attachment]:
+        return [model.Attachment(a.type, str(a.url)) for a in self.attachments]
+
+
+class RejectIn(_Body):
+    comment: str = Field(min_length=1, max_length=5000)
+
+
+class PublicationIn(_Body):
+    url: HttpUrl

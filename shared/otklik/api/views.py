@@ -1,0 +1,81 @@
+"""The case as the contract shows it: times in the display time zone with offset, names kept."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from otklik.adapters import codec
+from otklik.domain.model import STATUS_TITLES_RU, Case
+from otklik.domain.policy import SlaPolicy
+from otklik.domain.roles import Actor
+
+
+def _t(value: datetime | None, tz: ZoneInfo) -> str | None:
+    return value.astimezone(tz).isoformat() if value is not None else None
+
+
+def case_summary(case: Case, tz: ZoneInfo) -> dict:
+    m = case.message
+    return {
+        "case_id": case.case_id,
+        "external_id": m.external_id,
+        "status": case.status.value,
+        "status_title": STATUS_TITLES_RU[case.status],
+        "network": m.network,
+        "topic": m.topic,
+        "location": m.location,
+        "importance": m.importance,
+        "author": {"id": m.author.id, "name": m.author.name, "url": m.author.url},
+        "text": m.text,
+        "departments": list(case.departments),
+        "received_at": _t(case.received_at, tz),
+        "deadlines": {k: _t(v, tz) for k, v in case.deadlines().items()},
+        "next_due": _t(case.next_due(), tz),
+        "flags": list(case.flags),
+    }
+
+
+def case_detail(case: Case, tz: ZoneInfo, policy: SlaPolicy, actor: Actor) -> dict:
+    doc = codec.case_to_dict(case)
+    timers = []
+    for t in case.timers.values():
+        spec = policy.spec(t.deadline)
+        timers.append(
+            {
+                "timer": spec.timer,
+                "deadline": t.deadline.value,
+                "department": t.department,
+                "clause": spec.clause,
+                "party": spec.party.value,
+                "started_at": _t(t.started_at, tz),
+                "due": _t(t.due, tz),
+                "stopped_at": _t(t.stopped_at, tz),
+                "outcome": t.outcome.value if t.outcome else None,
+                "running": t.running,
+            }
+        )
+    return {
+        **case_summary(case, tz),
+        "message": {**doc["message"], "detected_at": _t(case.message.detected_at, tz)},
+        "version": case.version,
+        "proposed_departments": list(case.proposed_departments),
+        "repeat_of": case.repeat_of,
+        "proposed_assignee": case.proposed_assignee,
+        "resolution_reason": case.resolution_reason,
+        "contributions": [
+            {
+                "department": c.department,
+                "due": _t(c.due, tz),
+                "text": c.text,
+                "author": c.author,
+                "submitted_at": _t(c.submitted_at, tz),
+            }
+            for c in case.contributions.values()
+        ],
+        "drafts": doc["drafts"],
+        "timers": timers,
+        "timeline": doc["timeline"],
+        "escalations": doc["escalations"],
+        "allowed_actions": [a.value for a in case.allowed_actions(actor)],
+    }

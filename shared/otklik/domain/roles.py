@@ -1,0 +1,74 @@
+"""Who acts in the regulation (clauses 5-8), and who may do what.
+
+Permissions are checked here, on the server side of every entry point, never only hidden on the
+page. The department rule for executors lives on the case, which knows its departments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CURATOR = "curator"  # regional curator, acting through the monitoring system
+    RESPONSIBLE = "responsible"  # responsible executor: deputy head / head of staff
+    TECHNICAL = "technical"  # technical executor: organisational-control department
+    EXECUTOR = "executor"  # head of a department whose remit the message touches
+    HEAD = "head"  # head of district
+    SYSTEM = "system"  # the system itself: routing, publishing adapters, sweeper
+
+
+ROLE_TITLES_RU = {
+    Role.CURATOR: "куратор",
+    Role.RESPONSIBLE: "ответственный исполнитель",
+    Role.TECHNICAL: "технический исполнитель",
+    Role.EXECUTOR: "исполнитель",
+    Role.HEAD: "глава района",
+    Role.SYSTEM: "система",
+}
+
+
+class Action(StrEnum):
+    TRIAGE = "triage"
+    CONTRIBUTE = "contribute"
+    SUBMIT_DRAFT = "submit_draft"
+    APPROVE_DRAFT = "approve_draft"
+    REJECT_DRAFT = "reject_draft"
+    CURATOR_DECIDE = "curator_decide"
+    PUBLISH = "publish"
+    WITHDRAW = "withdraw"
+    ROUTE = "route"
+    ESCALATE = "escalate"
+    VIEW_REPORTS = "view_reports"
+
+
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.TRIAGE: frozenset({Role.TECHNICAL}),
+    Action.CONTRIBUTE: frozenset({Role.EXECUTOR}),
+    Action.SUBMIT_DRAFT: frozenset({Role.EXECUTOR, Role.RESPONSIBLE}),
+    Action.APPROVE_DRAFT: frozenset({Role.RESPONSIBLE}),
+    Action.REJECT_DRAFT: frozenset({Role.RESPONSIBLE}),
+    Action.CURATOR_DECIDE: frozenset({Role.CURATOR}),
+    Action.PUBLISH: frozenset({Role.TECHNICAL, Role.SYSTEM}),
+    Action.WITHDRAW: frozenset({Role.CURATOR}),
+    Action.ROUTE: frozenset({Role.SYSTEM}),
+    Action.ESCALATE: frozenset({Role.SYSTEM}),
+    Action.VIEW_REPORTS: frozenset({Role.RESPONSIBLE, Role.HEAD}),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Someone (or the system) performing an action; executors belong to one department."""
+
+    login: str
+    role: Role
+    department: str | None = None
+    name: str = ""
+
+    def may(self, action: Action) -> bool:
+        return self.role in PERMISSIONS[action]
+
+
+SYSTEM_ACTOR = Actor(login="system", role=Role.SYSTEM, name="Система")

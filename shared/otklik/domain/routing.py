@@ -1,0 +1,141 @@
+"""Routing rules: which department a message goes to, clause 20 screening, repeats (clause 18).
+
+Pure functions over data. Routing only proposes and flags; the technical executor decides
+(a flag is a hint that a human confirms, never an automatic refusal).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from importlib import resources
+
+from otklik.domain.model import Case, DraftStatus
+
+
+@dataclass(frozen=True)
+class RoutingRule:
+    """Topic (and optionally location, or words in the text) → department."""
+
+    department: str
+    topic: str = ""
+    location: str = ""
+    keywords: tuple[str, ...] = ()
+
+
+def _norm(text: str) -> str:
+    return text.lower().replace("ё", "е").strip()
+
+
+def propose_departments(
+    topic: str, location: str, text: str, rules: list[RoutingRule]
+) -> list[str]:
+    """Departments for a message: rules for this topic and place first, then this topic
+    anywhere, then keyword rules matching the text."""
+    topic, location, words = _norm(topic), _norm(location), _norm(text)
+    exact = [
+        r.department
+        for r in rules
+        if r.topic and _norm(r.topic) == topic and r.location and _norm(r.location) == location
+    ]
+    by_topic = [
+        r.department for r in rules if r.topic and _norm(r.topic) == topic and not r.location
+    ]
+    by_words = [
+        r.department for r in rules if r.keywords and any(_norm(k) in words for k in r.keywords)
+    ]
+    return list(dict.fromkeys(exact or by_topic or by_words))
+
+
+# Letters that look alike in Latin and Cyrillic, used to dodge filters ("xуй", "cyка").
+_LOOKALIKES = str.maketrans(
+    {
+        "a": "а",
+        "e": "е",
+        "o": "о",
+        "p": "р",
+        "c": "с",
+        "x": "х",
+        "y": "у",
+        "k": "к",
+        "m": "м",
+        "t": "т",
+        "b": "в",
+        "h": "н",
+        "3": "з",
+        "0": "о",
+        "6": "б",
+        "@": "а",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Clause 20 categories, each a list of regular expressions over normalised words."""
+
+    patterns: dict[str, tuple[re.Pattern, ...]]
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, list[str]]) -> Lexicon:
+        return cls(
+            {
+                category: tuple(re.compile(rf"(?<![а-я]){p}", re.IGNORECASE) for p in expressions)
+                for category, expressions in raw.items()
+            }
+        )
+
+    @classmethod
+    @cache
+    def default(cls) -> Lexicon:
+        text = resources.files("otklik.data").joinpath("clause20_lexicon.json").read_text("utf-8")
+        return cls.from_dict({k: v for k, v in json.loads(text).items() if not k.startswith("_")})
+
+    def screen(self, text: str) -> list[str]:
+        """The clause 20 categories the text appears to fall into, e.g. ["obscene", "threat"]."""
+        normalised = _norm(text).translate(_LOOKALIKES)
+        normalised = re.sub(r"(?<=[а-я])[*.\-_]+(?=[а-я])", "", normalised)  # "б.л.я", "с*ка"
+        normalised = re.sub(r"([а-я])\1{2,}", r"\1", normalised)  # "дебииил"
+        return [c for c, ps in self.patterns.items() if any(p.search(normalised) for p in ps)]
+
+
+@dataclass(frozen=True)
+class Repeat:
+    earlier_case_id: str
+    handled_by: str | None
+
+
+def find_repeat(
+    case: Case, earlier: list[Case], *, thread_key_of, since: datetime
+) -> Repeat | None:
+    """Clause 18: the same thread, or the same author on the same topic within the window."""
+    same_thread = thread_key_of(case.message.url)
+    candidates = [
+        c
+        for c in earlier
+        if c.case_id != case.case_id
+        and c.received_at >= since
+        and c.received_at <= case.received_at
+    ]
+    candidates.sort(key=lambda c: c.received_at, reverse=True)
+    for c in candidates:
+        if thread_key_of(c.message.url) == same_thread:
+            return Repeat(c.case_id, handled_by(c))
+    for c in candidates:
+        if (
+            c.message.network == case.message.network
+            and c.message.author.id == case.message.author.id
+            and _norm(c.message.topic) == _norm(case.message.topic)
+        ):
+            return Repeat(c.case_id, handled_by(c))
+    return None
+
+
+def handled_by(case: Case) -> str | None:
+    """The official who wrote the answer that went out (or the latest draft's author)."""
+    published = [d for d in case.drafts if d.status is DraftStatus.PUBLISHED]
+    chosen = published or case.drafts
+    return chosen[-1].author if chosen else None

@@ -1,0 +1,105 @@
+"""What each domain event sets in motion: the queue messages it turns into.
+
+One table, read top to bottom, answers "who hears about this step": the routing function, the
+e-mail notifications (clauses 9, 12-15, 21-24), the monitoring system (clauses 10, 12, 15) and
+the publisher (clause 15).
+"""
+
+from __future__ import annotations
+
+from otklik.adapters.repository import OutboxMessage
+from otklik.domain import events as ev
+from otklik.domain.model import Case, new_id
+from otklik.domain.roles import Role
+
+
+def _notify(
+    template: str, event: ev.Event, *, roles=(), departments=(), logins=(), **context
+) -> tuple[str, dict]:
+    return "notification", {
+        "template": template,
+        "case_id": event.case_id,
+        "recipients": {
+            "roles": [Role(r).value for r in roles],
+            "departments": list(departments),
+            "logins": [x for x in logins if x],
+        },
+        "context": {"event": event.to_dict(), **context},
+    }
+
+
+def _monitoring(kind: str, event: ev.Event, **fields) -> tuple[str, dict]:
+    return "monitoring", {"kind": kind, "case_id": event.case_id, **fields}
+
+
+def messages_for(event: ev.Event, case: Case) -> list[tuple[str, dict]]:
+    """The (queue, body) pairs one event causes."""
+    match event:
+        case ev.MessageReceived():
+            return [("routing", {"case_id": event.case_id})]
+        case ev.RoutingProposed():
+            return [_notify("new_message", event, roles=[Role.TECHNICAL])]
+        case ev.CaseAccepted() | ev.ContributionsRequested():
+            if isinstance(event, ev.CaseAccepted) and case.is_joint:
+                return [_notify("joint_answer", event, roles=[Role.RESPONSIBLE])]
+            template = (
+                "contribution_requested"
+                if isinstance(event, ev.ContributionsRequested)
+                else "assigned"
+            )
+            return [
+                _notify(
+                    template,
+                    event,
+                    roles=[Role.EXECUTOR],
+                    departments=case.departments,
+                    logins=[case.proposed_assignee],
+                )
+            ]
+        case ev.CaseReturnedToCurator():
+            return [_monitoring("return_to_curator", event, reason=event.reason)]
+        case ev.DraftSubmitted():
+            return [_notify("draft_to_approve", event, roles=[Role.RESPONSIBLE])]
+        case ev.DraftRejected():
+            return [_notify("draft_rejected", event, logins=[event.author])]
+        case ev.DraftSentToCurator():
+            return [_monitoring("draft_for_review", event, draft_id=event.draft_id)]
+        case ev.DraftApprovedByCurator():
+            return [
+                ("publishing", {"case_id": event.case_id, "draft_id": event.draft_id}),
+                _notify("curator_approved", event, roles=[Role.TECHNICAL]),
+            ]
+        case ev.DraftReturnedByCurator():
+            return [
+                _notify("curator_returned", event, logins=[event.author], roles=[Role.RESPONSIBLE])
+            ]
+        case ev.AnswerPublished():
+            return [
+                _monitoring(
+                    "published",
+                    event,
+                    draft_id=event.draft_id,
+                    url=event.url,
+                    answer_kind=event.kind,
+                )
+            ]
+        case ev.CaseWithdrawn():
+            return [
+                _notify(
+                    "withdrawn",
+                    event,
+                    roles=[Role.TECHNICAL, Role.RESPONSIBLE],
+                    departments=case.departments,
+                )
+            ]
+        case ev.DeadlineEscalated():
+            return [_notify(f"deadline_{event.kind}", event, logins=event.notified)]
+    return []
+
+
+def outbox_for(events: list[ev.Event], case: Case) -> list[OutboxMessage]:
+    return [
+        OutboxMessage(new_id(), queue, body)
+        for event in events
+        for queue, body in messages_for(event, case)
+    ]

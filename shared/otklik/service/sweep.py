@@ -1,0 +1,106 @@
+"""The deadline sweeper (clauses 21-22): warn before a running timer ends, record and escalate a
+breach after, each exactly once per timer and level, and re-drive anything left in the outbox.
+
+It reads only open cases whose next deadline is within the warning horizon (a Query on the
+sparse index), so its cost follows what is due, never the history of closed cases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from otklik.adapters.queues import relay, stale_outbox
+from otklik.domain.errors import ConcurrentModification
+from otklik.domain.model import Case, Timer
+from otklik.domain.policy import Deadline, Party, SlaPolicy
+from otklik.domain.roles import SYSTEM_ACTOR, Role
+from otklik.service.bootstrap import Deps
+from otklik.service.cases import commit
+
+
+@dataclass
+class SweepReport:
+    examined: int = 0
+    escalations: list[tuple[str, str, str, int]] = field(default_factory=list)
+    relayed: int = 0
+    conflicts: int = 0
+
+
+def sweep(deps: Deps, now: datetime) -> SweepReport:
+    report = SweepReport(relayed=relay(stale_outbox(now), deps.sender))
+    policy = deps.policy
+    horizon = policy.calendar.add_working_minutes(now, max(policy.warn_before_minutes, default=0))
+    store = deps.store()
+    due_ids = [case_id for case_id, _ in store.open_case_ids(due_before=horizon)]
+    for case_id in due_ids:
+        report.examined += 1
+        try:
+            case = store.get(case_id)
+            done = escalate_case(case, deps, now)
+            if done:
+                commit(deps, store, case, now)
+                report.escalations += [(case_id, *d) for d in done]
+        except ConcurrentModification:
+            report.conflicts += 1  # an official acted meanwhile; the next sweep looks again
+    return report
+
+
+def escalate_case(case: Case, deps: Deps, now: datetime) -> list[tuple[str, str, int]]:
+    """Record every warning and breach now due on `case`; returns (timer, kind, level) done."""
+    policy = deps.policy
+    done = []
+    for timer in case.running_timers():
+        for kind, level, recipients in due_notices(timer, case, policy, deps, now):
+            if case.escalate(
+                SYSTEM_ACTOR,
+                timer=timer.key,
+                kind=kind,
+                level=level,
+                notified=recipients,
+                now=now,
+                policy=policy,
+            ):
+                done.append((timer.key, kind, level))
+    return done
+
+
+def due_notices(timer: Timer, case: Case, policy: SlaPolicy, deps: Deps, now: datetime):
+    """(kind, level, recipients) of each notice whose time has come for a running timer."""
+    accountable = _accountable(timer, case, policy, deps)
+    if now < timer.due:
+        warnings = [m for m, at in policy.warnings_due(timer.due) if at <= now]
+        if warnings:  # only the nearest: a late sweep does not send a stale earlier warning
+            level = policy.warn_before_minutes.index(min(warnings))
+            yield "warning", level, accountable
+        return
+    curators_clock = policy.spec(timer.deadline).party is Party.CURATOR
+    for step in policy.escalation:
+        if curators_clock and step.level > 0:
+            break  # the curator's delay is recorded and watched, not escalated inside
+        if policy.calendar.add_working_minutes(timer.due, step.after_minutes) > now:
+            break
+        logins = accountable if step.level == 0 else _logins(deps, step.roles, ())
+        yield "breach", step.level, logins
+
+
+def _accountable(timer: Timer, case: Case, policy: SlaPolicy, deps: Deps) -> tuple[str, ...]:
+    role = policy.spec(timer.deadline).accountable
+    if role is Role.CURATOR:  # the curator's clock: the desk watches it, it does not block
+        return _logins(deps, (Role.TECHNICAL,), ())
+    departments = (
+        (timer.department,) if timer.deadline is Deadline.CONTRIBUTION else case.departments
+    )
+    if role is Role.EXECUTOR and case.is_joint and timer.deadline is not Deadline.CONTRIBUTION:
+        role = Role.RESPONSIBLE  # the responsible executor writes a joint answer
+    return _logins(deps, (role,), departments)
+
+
+def _logins(deps: Deps, roles, departments) -> tuple[str, ...]:
+    found = []
+    for role in roles:
+        for member in deps.directory.staff_with(role):
+            if role is Role.EXECUTOR and member.department not in departments:
+                continue
+            found.append(member.login)
+    return tuple(dict.fromkeys(found))
