@@ -2,10 +2,12 @@
 
 import time
 
+from aws_lambda_powertools.event_handler import Response
+
 from otklik.api import auth, http
 from otklik.api.schemas import LoginIn, PublicationIn, TriageIn
 from otklik.api.views import case_detail, case_summary
-from otklik.service import cases, inbox
+from otklik.service import cases, inbox, reports
 from otklik.service.bootstrap import deps
 
 app = http.resolver()
@@ -95,6 +97,56 @@ def publication(case_id: str):
     body = http.parse(app, PublicationIn)
     case = cases.record_publication(d, actor, case_id, url=str(body.url), now=http.now())
     return http.json_response(200, case_detail(case, d.display_tz, d.policy, actor))
+
+
+@app.get("/api/v1/reports/monthly")
+def monthly_report():
+    d = deps()
+    actor = http.caller(app, d)
+    q = app.current_event.query_string_parameters or {}
+    reports.require_reader(actor)
+    current = http.now()
+    month, fmt = reports.report_query(q, current, d)
+    report = reports.build_monthly(d, month, current)
+    if fmt == "csv":
+        return Response(
+            200,
+            "text/csv; charset=utf-8",
+            reports.to_csv(report).encode(),
+            headers=_attachment(f"otklik-{month}.csv"),
+        )
+    breach_list = reports.build_breaches(d, month)
+    if fmt == "xlsx":
+        return Response(
+            200,
+            XLSX,
+            reports.to_xlsx(report, breach_list),
+            headers=_attachment(f"otklik-{month}.xlsx"),
+        )
+    names = {x.id: x.name for x in d.directory.departments()}
+    return Response(
+        200, "text/html; charset=utf-8", reports.to_html(report, breach_list, d.display_tz, names)
+    )
+
+
+@app.get("/api/v1/reports/breaches")
+def breach_report():
+    d = deps()
+    actor = http.caller(app, d)
+    reports.require_reader(actor)
+    month, _ = reports.report_query(app.current_event.query_string_parameters or {}, http.now(), d)
+    breach_list = reports.build_breaches(d, month)
+    return http.json_response(
+        200,
+        {"month": month, "breaches": [reports.breach_view(b, d.display_tz) for b in breach_list]},
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _attachment(name: str) -> dict:
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
 
 
 def lambda_handler(event, context):

@@ -90,6 +90,7 @@ def case_to_dict(case: Case) -> dict:
         "repeat_of": case.repeat_of,
         "proposed_assignee": case.proposed_assignee,
         "resolution_reason": case.resolution_reason,
+        "significance": case.significance,
         "timers": [
             {
                 "deadline": t.deadline.value,
@@ -181,6 +182,7 @@ def case_from_dict(d: dict) -> Case:
         repeat_of=d.get("repeat_of"),
         proposed_assignee=d.get("proposed_assignee"),
         resolution_reason=d.get("resolution_reason"),
+        significance=d.get("significance"),
         timers={t.key: t for t in timers},
         contributions={
             c["department"]: Contribution(

@@ -132,6 +132,22 @@ class CaseStore:
     def case_ids_of_month(self, month: str) -> list[str]:
         return [r.case_id for r in CaseRecord.by_month.query(month)]
 
+    def received_since(self, since: datetime, until: datetime) -> list[Case]:
+        """Cases received in [since, until], through the by-month index (one or two months)."""
+        months = {
+            since.astimezone(self.timezone).strftime("%Y-%m"),
+            until.astimezone(self.timezone).strftime("%Y-%m"),
+        }
+        window = CaseRecord.received_at.between(
+            codec.iso(since.astimezone(UTC)), codec.iso(until.astimezone(UTC))
+        )
+        ids = [
+            r.case_id
+            for m in sorted(months)
+            for r in CaseRecord.by_month.query(m, range_key_condition=window)
+        ]
+        return self.get_many(ids)
+
     def earlier_cases(self, case: Case, since: datetime) -> list[Case]:
         """Earlier cases in the same thread or by the same author since `since` (clause 18)."""
         found: dict[str, Case] = {}

@@ -50,6 +50,11 @@ class RepeatLinked(Event):
 
 
 @dataclass(frozen=True)
+class SignificanceReported(Event):
+    reason: str = ""  # "high_importance" | "surge"
+
+
+@dataclass(frozen=True)
 class CaseAccepted(Event):
     departments: tuple[str, ...] = ()
     by: str = ""

@@ -217,6 +217,7 @@ class Case:
     repeat_of: str | None = None
     proposed_assignee: str | None = None
     resolution_reason: str | None = None
+    significance: str | None = None  # why the head of district was told at once (clause 24)
     timers: dict[str, Timer] = field(default_factory=dict)
     contributions: dict[str, Contribution] = field(default_factory=dict)
     drafts: list[Draft] = field(default_factory=list)
@@ -283,6 +284,18 @@ class Case:
         )
         self._raise(ev.RepeatLinked(self.case_id, now, earlier_case_id, handled_by))
         self._bump()
+
+    def report_significance(self, actor: Actor, *, reason: str, now: datetime) -> bool:
+        """Clause 24: a socially significant message or a surge goes to the head at once;
+        once per case. Returns False if it was already reported."""
+        self._require(actor, Action.ROUTE)
+        if self.significance is not None:
+            return False
+        self.significance = _required_text(reason, "reason", "Укажите основание доклада.")
+        self._record(now, actor, "reported_to_head", {"reason": self.significance})
+        self._raise(ev.SignificanceReported(self.case_id, now, self.significance))
+        self._bump()
+        return True
 
     # -- triage (clauses 10, 18, 20) -------------------------------------------------------------
 

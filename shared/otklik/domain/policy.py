@@ -73,6 +73,14 @@ DEFAULT_ESCALATION: tuple[Escalation, ...] = (
 
 
 @dataclass(frozen=True)
+class SurgeRule:
+    """Clause 24: this many messages on one topic, or from one place, within the window."""
+
+    threshold: int = 5
+    window_minutes: int = 120  # calendar minutes: a surge is about the public, not office hours
+
+
+@dataclass(frozen=True)
 class TimerSpec:
     """One timer of the regulation's clock table."""
 
@@ -144,6 +152,9 @@ class SlaPolicy:
     # Warnings before a running timer ends, in working minutes, most distant first (clause 21).
     warn_before_minutes: tuple[int, ...] = (60, 30)
     escalation: tuple[Escalation, ...] = DEFAULT_ESCALATION
+    surge: SurgeRule = SurgeRule()
+    # Importance values the monitoring system uses for a socially significant message.
+    significant_importance: frozenset[str] = frozenset({"high"})
     _by_deadline: dict[Deadline, TimerSpec] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

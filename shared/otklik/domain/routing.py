@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
 
 from otklik.domain.model import Case, DraftStatus
+from otklik.domain.policy import SlaPolicy
 
 
 @dataclass(frozen=True)
@@ -139,3 +140,25 @@ def handled_by(case: Case) -> str | None:
     published = [d for d in case.drafts if d.status is DraftStatus.PUBLISHED]
     chosen = published or case.drafts
     return chosen[-1].author if chosen else None
+
+
+def significance(case: Case, recent: list[Case], policy: SlaPolicy) -> str | None:
+    """Clause 24: why the head of district must hear of this message at once, if they must.
+
+    `recent` are the cases received in the surge window before this one (any order)."""
+    if case.message.importance in policy.significant_importance:
+        return "high_importance"
+    rule = policy.surge
+    since = case.received_at - timedelta(minutes=rule.window_minutes)
+    window = [
+        c
+        for c in recent
+        if since <= c.received_at <= case.received_at and c.case_id != case.case_id
+    ]
+    topic = _norm(case.message.topic)
+    place = _norm(case.message.location)
+    same_topic = sum(_norm(c.message.topic) == topic for c in window) + 1
+    same_place = sum(bool(place) and _norm(c.message.location) == place for c in window) + 1
+    if max(same_topic, same_place if place else 0) >= rule.threshold:
+        return "surge"
+    return None

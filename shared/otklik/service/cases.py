@@ -19,7 +19,7 @@ from otklik.adapters.tables import IdempotencyRecord
 from otklik.domain.errors import NotFound
 from otklik.domain.model import Attachment, Case, DraftKind, Message, Status
 from otklik.domain.roles import SYSTEM_ACTOR, Actor, Role
-from otklik.domain.routing import Lexicon, find_repeat, propose_departments
+from otklik.domain.routing import Lexicon, find_repeat, propose_departments, significance
 from otklik.service.bootstrap import Deps
 from otklik.service.outbox import outbox_for
 
@@ -113,6 +113,10 @@ def route(deps: Deps, case_id: str, now: datetime) -> Case:
         earlier = store.get_many([repeat.earlier_case_id])
         if earlier and earlier[0].departments:
             departments = list(earlier[0].departments)
+    recent_since = case.received_at - timedelta(minutes=deps.policy.surge.window_minutes)
+    reason = significance(case, store.received_since(recent_since, case.received_at), deps.policy)
+    if reason is not None:
+        case.report_significance(SYSTEM_ACTOR, reason=reason, now=now)
     case.propose_routing(
         SYSTEM_ACTOR,
         departments=departments,

@@ -55,9 +55,11 @@ def deliver(
     event = context.get("event", {})
     timer = str(event.get("timer", "")).split(":")[0]
     due = next((t["due"] for t in detail["timers"] if t["deadline"] == timer), None)
+    extra = {k: v for k, v in context.items() if k != "event"}
     subject, body = render(
         template,
         {
+            **extra,
             "case": detail,
             "detail": detail,
             "message": detail["message"],

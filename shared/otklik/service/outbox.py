@@ -39,6 +39,12 @@ def messages_for(event: ev.Event, case: Case) -> list[tuple[str, dict]]:
             return [("routing", {"case_id": event.case_id})]
         case ev.RoutingProposed():
             return [_notify("new_message", event, roles=[Role.TECHNICAL])]
+        case ev.SignificanceReported():
+            return [
+                _notify(
+                    "significant", event, roles=[Role.HEAD, Role.RESPONSIBLE], reason=event.reason
+                )
+            ]
         case ev.CaseAccepted() | ev.ContributionsRequested():
             if isinstance(event, ev.CaseAccepted) and case.is_joint:
                 return [_notify("joint_answer", event, roles=[Role.RESPONSIBLE])]

@@ -1,0 +1,211 @@
+"""The figures of the monthly report (clause 23) and the breach report (clause 22).
+
+Pure functions over cases: the service layer loads a month's cases, these count them. A timer is
+on time if its duty was done by its deadline; a timer still running past its deadline at the
+report's moment counts as late; a timer cancelled because the case closed counts for neither.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from otklik.domain.model import Case, DraftKind, DraftStatus, Outcome, Status
+from otklik.domain.policy import DEADLINE_TITLES_RU, Deadline, Party, SlaPolicy
+
+TIMER_ORDER = tuple(Deadline)
+
+
+@dataclass
+class TimerFigures:
+    met: int = 0
+    late: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.met + self.late
+
+    @property
+    def on_time_share(self) -> float | None:
+        return self.met / self.total if self.total else None
+
+
+@dataclass
+class Figures:
+    """One row of the report: the whole month, a department or a topic."""
+
+    received: int = 0
+    returned: int = 0
+    not_processable: int = 0
+    withdrawn: int = 0
+    answered: int = 0
+    interim: int = 0
+    open: int = 0
+    timers: dict[Deadline, TimerFigures] = field(
+        default_factory=lambda: {d: TimerFigures() for d in TIMER_ORDER}
+    )
+    answer_minutes: list[float] = field(default_factory=list)
+    first_time_approved: int = 0
+    curator_reviewed: int = 0
+    curator_returns: int = 0
+    interim_finalised_on_time: int = 0
+    interim_finalised_late: int = 0
+    repeated: int = 0
+
+    @property
+    def median_answer_minutes(self) -> float | None:
+        return percentile(self.answer_minutes, 50)
+
+    @property
+    def p90_answer_minutes(self) -> float | None:
+        return percentile(self.answer_minutes, 90)
+
+    @property
+    def first_time_share(self) -> float | None:
+        return self.first_time_approved / self.curator_reviewed if self.curator_reviewed else None
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    """Linear-interpolation percentile (the spreadsheet PERCENTILE.INC), None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * p / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+@dataclass
+class MonthlyReport:
+    month: str
+    total: Figures
+    by_department: dict[str, Figures]
+    by_topic: dict[str, Figures]
+    ranked: list[str]  # departments with enough messages, best T2 on-time share first
+    too_few: list[str]  # shown, not ranked
+    previous: dict[str, Figures]  # earlier months, for the dynamics
+    parties: dict[Deadline, Party]
+
+
+def count(cases: list[Case], policy: SlaPolicy, now: datetime) -> Figures:
+    """The figures of one group of cases, as of `now`."""
+    f = Figures()
+    for case in cases:
+        _count_case(f, case, policy, now)
+    return f
+
+
+def _count_case(f: Figures, case: Case, policy: SlaPolicy, now: datetime) -> None:
+    f.received += 1
+    status = case.status
+    f.returned += status is Status.RETURNED_TO_CURATOR
+    f.not_processable += status is Status.NOT_PROCESSABLE
+    f.withdrawn += status is Status.WITHDRAWN
+    f.answered += status is Status.ANSWERED
+    f.interim += status is Status.AWAITING_FINAL
+    f.open += not case.closed
+    f.repeated += case.repeat_of is not None
+    for timer in case.timers.values():
+        figures = f.timers[timer.deadline]
+        if timer.outcome is Outcome.MET:
+            figures.met += 1
+        elif timer.outcome is Outcome.LATE or (timer.running and timer.due < now):
+            figures.late += 1
+    published = [d for d in case.drafts if d.status is DraftStatus.PUBLISHED]
+    if published:
+        first = min(d.published_at for d in published)
+        f.answer_minutes.append(
+            policy.calendar.working_minutes_between(case.message.detected_at, first)
+        )
+    reviewed = [d for d in case.drafts if d.sent_to_curator_at is not None]
+    if reviewed:
+        f.curator_reviewed += 1
+        f.first_time_approved += reviewed[0].status in (DraftStatus.APPROVED, DraftStatus.PUBLISHED)
+    f.curator_returns += sum(d.status is DraftStatus.RETURNED for d in case.drafts)
+    if any(d.kind is DraftKind.INTERIM and d.status is DraftStatus.PUBLISHED for d in case.drafts):
+        final = case.timers.get(Deadline.FINAL_ANSWER.value)
+        if final is not None and final.outcome is Outcome.MET:
+            f.interim_finalised_on_time += 1
+        elif final is not None and (final.outcome is Outcome.LATE or final.due < now):
+            f.interim_finalised_late += 1
+
+
+def monthly(
+    month: str,
+    cases: list[Case],
+    policy: SlaPolicy,
+    now: datetime,
+    *,
+    previous: dict[str, list[Case]] | None = None,
+    min_for_ranking: int = 5,
+) -> MonthlyReport:
+    by_department: dict[str, list[Case]] = {}
+    by_topic: dict[str, list[Case]] = {}
+    for case in cases:
+        for department in case.departments or ("—",):
+            by_department.setdefault(department, []).append(case)
+        by_topic.setdefault(case.message.topic, []).append(case)
+    departments = {d: count(cs, policy, now) for d, cs in sorted(by_department.items())}
+    enough = [d for d, f in departments.items() if d != "—" and f.received >= min_for_ranking]
+    ranked = sorted(
+        enough, key=lambda d: (-(departments[d].timers[Deadline.ANSWER].on_time_share or 0), d)
+    )
+    return MonthlyReport(
+        month=month,
+        total=count(cases, policy, now),
+        by_department=departments,
+        by_topic={t: count(cs, policy, now) for t, cs in sorted(by_topic.items())},
+        ranked=ranked,
+        too_few=[d for d in departments if d not in ranked],
+        previous={m: count(cs, policy, now) for m, cs in sorted((previous or {}).items())},
+        parties={d: policy.spec(d).party for d in TIMER_ORDER},
+    )
+
+
+@dataclass(frozen=True)
+class Breach:
+    """One missed deadline, with whom it is on (clause 22)."""
+
+    case_id: str
+    external_id: str
+    topic: str
+    timer: str
+    title: str
+    due: datetime | None
+    recorded_at: datetime
+    party: str
+    accountable_role: str
+    officials: tuple[str, ...]
+    departments: tuple[str, ...]
+
+
+def breaches(cases: list[Case], since: datetime, until: datetime) -> list[Breach]:
+    """Every breach recorded in [since, until), the first notice of each (level 0)."""
+    found = []
+    for case in cases:
+        for e in case.escalations:
+            if e.kind != "breach" or e.level != 0 or not (since <= e.at < until):
+                continue
+            timer = case.timers.get(e.timer)
+            deadline = Deadline(e.timer.split(":")[0])
+            departments = (
+                (timer.department,) if timer is not None and timer.department else case.departments
+            )
+            found.append(
+                Breach(
+                    case.case_id,
+                    case.message.external_id,
+                    case.message.topic,
+                    e.timer,
+                    DEADLINE_TITLES_RU[deadline],
+                    timer.due if timer else None,
+                    e.at,
+                    e.party,
+                    e.accountable,
+                    e.notified,
+                    tuple(departments),
+                )
+            )
+    return sorted(found, key=lambda b: b.recorded_at)
+
