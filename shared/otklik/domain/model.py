@@ -133,13 +133,15 @@ class Timer:
         return self.stopped_at is None
 
     def stop(self, now: datetime, *, fulfilled: bool = True) -> None:
+        """Stop the clock: met if the duty was done in time, cancelled if it stopped being
+        owed in time, late once the deadline had passed either way."""
         if not self.running:
             return
         self.stopped_at = now
-        if not fulfilled:
-            self.outcome = Outcome.CANCELLED
+        if now > self.due:
+            self.outcome = Outcome.LATE  # missed, whether or not the duty was done after all
         else:
-            self.outcome = Outcome.MET if now <= self.due else Outcome.LATE
+            self.outcome = Outcome.MET if fulfilled else Outcome.CANCELLED
 
 
 def timer_key(deadline: Deadline, department: str | None = None) -> str:
@@ -384,6 +386,8 @@ class Case:
                 raise Forbidden("Сообщение не назначено вашему отделу.")
             if self.is_joint:
                 raise Forbidden("Совместный ответ готовит ответственный исполнитель.")
+        if kind not in DraftKind._value2member_map_:
+            raise InvalidInput("Вид ответа: final или interim.", {"kind": str(kind)})
         kind = DraftKind(kind)
         if self.interim_published and kind is not DraftKind.FINAL:
             raise InvalidInput(
@@ -418,6 +422,11 @@ class Case:
         draft.sent_to_curator_at = now
         self._stop(Deadline.SEND_TO_CURATOR, now)
         self._stop(Deadline.REWORK, now)
+        for pending in self.contributions.values():  # the joint answer went on without them
+            if pending.submitted_at is None:
+                self._stop(
+                    Deadline.CONTRIBUTION, now, department=pending.department, fulfilled=False
+                )
         self._start(policy, Deadline.CURATOR_DECISION, now)
         self.status = Status.CURATOR_REVIEW
         self._record(now, actor, "draft_approved", {"draft_id": draft_id})
@@ -454,8 +463,9 @@ class Case:
         draft = self._draft(draft_id, DraftStatus.CURATOR_REVIEW)
         draft.status = DraftStatus.APPROVED
         draft.curator_decided_at = now
-        if comment.strip():
-            draft.comments.append(Comment(actor.login, actor.role, comment.strip(), now))
+        comment = (comment or "").strip()
+        if comment:
+            draft.comments.append(Comment(actor.login, actor.role, comment, now))
         self._stop(Deadline.CURATOR_DECISION, now)
         self._start(policy, Deadline.PUBLISH, now)
         self.status = Status.APPROVED
@@ -518,6 +528,7 @@ class Case:
         self._require(actor, Action.WITHDRAW)
         if self.closed:
             raise InvalidTransition("Сообщение уже закрыто.")
+        comment = (comment or "").strip()
         for draft in self.drafts:
             if draft.status in (
                 DraftStatus.INTERNAL_REVIEW,
@@ -525,9 +536,9 @@ class Case:
                 DraftStatus.APPROVED,
             ):
                 draft.status = DraftStatus.WITHDRAWN
-        self._close(Status.WITHDRAWN, now, comment.strip() or None)
-        self._record(now, actor, "withdrawn", {"comment": comment.strip()})
-        self._raise(ev.CaseWithdrawn(self.case_id, now, comment.strip()))
+        self._close(Status.WITHDRAWN, now, comment or None)
+        self._record(now, actor, "withdrawn", {"comment": comment})
+        self._raise(ev.CaseWithdrawn(self.case_id, now, comment))
         self._bump()
 
     # -- oversight (clauses 21-22) -------------------------------------------------------------
@@ -550,6 +561,8 @@ class Case:
         running = self.timers.get(timer)
         if running is None:
             raise NotFound(f"Срок {timer} не найден.")
+        if not running.running or self.closed:
+            raise InvalidTransition("Срок уже не идёт: предупреждать и эскалировать нечего.")
         spec = policy.spec(running.deadline)
         notified = tuple(notified)
         self.escalations.append(
@@ -614,6 +627,8 @@ class Case:
 
     def allowed_actions(self, actor: Actor) -> list[Action]:
         """What `actor` may do now; the page shows these, the methods enforce them anyway."""
+        if actor.role is Role.CURATOR and actor.login != self.message.curator.id:
+            return []
         allowed = []
         s = self.status
         if actor.may(Action.TRIAGE) and s is Status.RECEIVED:

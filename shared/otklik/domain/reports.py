@@ -208,4 +208,3 @@ def breaches(cases: list[Case], since: datetime, until: datetime) -> list[Breach
                 )
             )
     return sorted(found, key=lambda b: b.recorded_at)
-
