@@ -32,6 +32,14 @@ def login():
     )
 
 
+@app.post("/api/v1/auth/logout")
+def logout():
+    d = deps()
+    http.caller(app, d)
+    http.revoke(http.bearer_claims(app, d))
+    return http.json_response(200, {"logged_out": True})
+
+
 @app.get("/api/v1/me")
 def me():
     d = deps()

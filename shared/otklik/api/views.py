@@ -73,9 +73,29 @@ def case_detail(case: Case, tz: ZoneInfo, policy: SlaPolicy, actor: Actor) -> di
             }
             for c in case.contributions.values()
         ],
-        "drafts": doc["drafts"],
+        "drafts": _localised(doc["drafts"], tz),
         "timers": timers,
-        "timeline": doc["timeline"],
-        "escalations": doc["escalations"],
+        "timeline": _localised(doc["timeline"], tz),
+        "escalations": _localised(doc["escalations"], tz),
+        "significance": case.significance,
         "allowed_actions": [a.value for a in case.allowed_actions(actor)],
     }
+
+
+_TIME_KEYS = ("at", "created_at", "sent_to_curator_at", "curator_decided_at", "published_at")
+
+
+def _localised(items: list[dict], tz: ZoneInfo) -> list[dict]:
+    """Stored documents keep UTC; what officials read is in their time zone."""
+
+    def one(value):
+        if isinstance(value, dict):
+            return {
+                k: (_t(datetime.fromisoformat(v), tz) if k in _TIME_KEYS and v else one(v))
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [one(v) for v in value]
+        return value
+
+    return one(items)

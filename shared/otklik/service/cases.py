@@ -16,7 +16,7 @@ from pynamodb.exceptions import DoesNotExist
 from otklik.adapters.queues import relay
 from otklik.adapters.repository import CaseStore, DuplicateKey, outbox_record, thread_key
 from otklik.adapters.tables import IdempotencyRecord
-from otklik.domain.errors import NotFound
+from otklik.domain.errors import InvalidInput, NotFound
 from otklik.domain.model import Attachment, Case, DraftKind, Message, Status
 from otklik.domain.roles import SYSTEM_ACTOR, Actor, Role
 from otklik.domain.routing import Lexicon, find_repeat, propose_departments, significance
@@ -140,6 +140,11 @@ def triage(
     reason: str,
     now: datetime,
 ) -> Case:
+    known = {d.id for d in deps.directory.departments()}
+    unknown = [d for d in departments if d not in known]
+    if decision == "accept" and unknown:
+        raise InvalidInput("Такого отдела нет в справочнике.", {"departments": ", ".join(unknown)})
+
     def step(case: Case) -> None:
         if decision == "accept":
             case.accept(actor, departments=departments, now=now, policy=deps.policy)
