@@ -24,6 +24,7 @@ def lambda_handler(event, context):
         "escalations": len(report.escalations),
         "relayed": report.relayed,
         "conflicts": report.conflicts,
+        "failures": len(report.failures),
     }
     logger.info("sweep done", extra=summary)
     return summary

@@ -46,6 +46,26 @@ class QueueSender:
         )
         self.sent += 1
 
+    def dead_letter(self, source_arn: str, body: str, reason: str) -> None:
+        """Put a message straight into its queue's dead-letter queue, saying why."""
+        client = self._client
+        account, name = source_arn.split(":")[4:6]
+        source = client.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+        policy = client.get_queue_attributes(QueueUrl=source, AttributeNames=["RedrivePolicy"])
+        target_arn = json.loads(policy["Attributes"]["RedrivePolicy"])["deadLetterTargetArn"]
+        target_account, target_name = target_arn.split(":")[4:6]
+        target = client.get_queue_url(QueueName=target_name, QueueOwnerAWSAccountId=target_account)[
+            "QueueUrl"
+        ]
+        client.send_message(
+            QueueUrl=target,
+            MessageBody=body,
+            MessageAttributes={
+                "reason": {"DataType": "String", "StringValue": reason},
+                "source_queue": {"DataType": "String", "StringValue": name},
+            },
+        )
+
 
 def relay(records: Iterable[OutboxRecord], sender: QueueSender) -> int:
     """Send outbox records and delete each one sent; returns how many went out."""

@@ -23,6 +23,10 @@ from otklik.adapters.tables import OPEN, AuditRecord, CaseRecord, IdempotencyRec
 from otklik.domain.errors import ConcurrentModification, NotFound
 from otklik.domain.model import Case
 
+# How long an intake or callback key is remembered: far beyond any redelivery by the
+# monitoring system, and the table's TTL deletes it afterwards.
+KEY_LIFETIME = 180 * 24 * 3600
+
 
 class DuplicateKey(Exception):
     """An idempotency key written with this commit had been written before."""
@@ -103,7 +107,9 @@ class CaseStore:
                     tx.save(outbox_record(message, now))
                 for key, result in keys:
                     tx.save(
-                        IdempotencyRecord(key, result=result),
+                        IdempotencyRecord(
+                            key, result=result, expires_at=int(now.timestamp()) + KEY_LIFETIME
+                        ),
                         condition=IdempotencyRecord.key.does_not_exist(),
                     )
                     with_keys += 1

@@ -1,13 +1,15 @@
 """Queue consumers' plumbing: validate each SQS record, process it, report partial failures.
 
-A record that fails (bad body or a failing step) is reported back to SQS alone, so the rest of
-the batch is not retried; after the queue's maxReceiveCount it lands in the dead-letter queue.
-A message id seen before is dropped, so a redelivery has no second effect.
+A record whose step fails is reported back to SQS alone, so the rest of the batch is not retried;
+after the queue's maxReceiveCount it lands in the dead-letter queue. A malformed record would
+fail the same way every time, so it goes to the dead-letter queue at once, with the reason as a
+message attribute. A message id seen before is dropped, so a redelivery has no second effect.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from contextlib import suppress
 from typing import TypeVar
@@ -20,12 +22,14 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import DoesNotExist, PutError
 
 from otklik.adapters.tables import IdempotencyRecord
 from otklik.service.bootstrap import deps
 
 M = TypeVar("M", bound=BaseModel)
+# SQS keeps a message 14 days at most; a consumed id is remembered a little longer.
+CONSUMED_LIFETIME = 15 * 24 * 3600
 logger = Logger(service="otklik")
 
 
@@ -43,18 +47,19 @@ def consume(
         try:
             message = schema.model_validate(json.loads(record.body))
         except ValueError as error:
-            logger.error(
-                "malformed message",
-                extra={"reason": str(error)[:500], "message_id": record.message_id},
-            )
-            raise
+            reason = f"malformed message: {error}"[:1000]
+            logger.error(reason, extra={"message_id": record.message_id})
+            deps().sender.dead_letter(record.event_source_arn, record.body, reason)
+            return
         key = f"consumed:{consumer}:{getattr(message, 'message_id', record.message_id)}"
         if _seen(key):
             return
         step(message)
         # Two concurrent deliveries may both get here; each step is idempotent at its target.
         with suppress(PutError):
-            IdempotencyRecord(key).save(condition=IdempotencyRecord.key.does_not_exist())
+            IdempotencyRecord(key, expires_at=int(time.time()) + CONSUMED_LIFETIME).save(
+                condition=IdempotencyRecord.key.does_not_exist()
+            )
 
     return process_partial_response(
         event=event,
@@ -65,4 +70,8 @@ def consume(
 
 
 def _seen(key: str) -> bool:
-    return IdempotencyRecord.count(key) > 0
+    try:
+        IdempotencyRecord.get(key, consistent_read=True)
+    except DoesNotExist:
+        return False
+    return True

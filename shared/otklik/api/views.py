@@ -17,6 +17,7 @@ def _t(value: datetime | None, tz: ZoneInfo) -> str | None:
 
 def case_summary(case: Case, tz: ZoneInfo) -> dict:
     m = case.message
+    nearest = min(case.running_timers(), key=lambda t: t.due, default=None)
     return {
         "case_id": case.case_id,
         "external_id": m.external_id,
@@ -32,6 +33,7 @@ def case_summary(case: Case, tz: ZoneInfo) -> dict:
         "received_at": _t(case.received_at, tz),
         "deadlines": {k: _t(v, tz) for k, v in case.deadlines().items()},
         "next_due": _t(case.next_due(), tz),
+        "next_deadline": nearest.deadline.value if nearest else None,
         "flags": list(case.flags),
     }
 
@@ -48,6 +50,7 @@ def case_detail(case: Case, tz: ZoneInfo, policy: SlaPolicy, actor: Actor) -> di
                 "department": t.department,
                 "clause": spec.clause,
                 "party": spec.party.value,
+                "clock": spec.clock.value,
                 "started_at": _t(t.started_at, tz),
                 "due": _t(t.due, tz),
                 "stopped_at": _t(t.stopped_at, tz),

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from aws_lambda_powertools import Logger
+
 from otklik.adapters.queues import relay, stale_outbox
 from otklik.domain.errors import ConcurrentModification
 from otklik.domain.model import Case, Timer
@@ -18,6 +20,8 @@ from otklik.domain.roles import SYSTEM_ACTOR, Role
 from otklik.service.bootstrap import Deps
 from otklik.service.cases import commit
 
+logger = Logger(service="otklik-sweeper")
+
 
 @dataclass
 class SweepReport:
@@ -25,6 +29,7 @@ class SweepReport:
     escalations: list[tuple[str, str, str, int]] = field(default_factory=list)
     relayed: int = 0
     conflicts: int = 0
+    failures: list[str] = field(default_factory=list)
 
 
 def sweep(deps: Deps, now: datetime) -> SweepReport:
@@ -43,6 +48,9 @@ def sweep(deps: Deps, now: datetime) -> SweepReport:
                 report.escalations += [(case_id, *d) for d in done]
         except ConcurrentModification:
             report.conflicts += 1  # an official acted meanwhile; the next sweep looks again
+        except Exception:  # one broken case must not stop the others being watched
+            logger.exception("sweep failed for a case", extra={"case_id": case_id})
+            report.failures.append(case_id)
     return report
 
 

@@ -1,0 +1,63 @@
+"""moto's server, one request at a time.
+
+moto's DynamoDB runs `TransactWriteItems` without a lock and rolls a failed transaction back by
+restoring a copy of the whole table taken when it began: two transactions at once can wipe out
+each other's writes, where real DynamoDB would fail one of them cleanly. Serialising DynamoDB
+requests gives the local run and the tests DynamoDB's isolation (moto is bound by the GIL
+anyway, so little is lost). Run as `python -m local.moto_server -H HOST -p PORT` for a child process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+
+
+def serialized(app):
+    """A WSGI app that lets one DynamoDB request through at a time, response body included.
+
+    Other services pass freely: an SQS long poll waits inside moto and must not hold the lock.
+    """
+    lock = threading.Lock()
+
+    def locked(environ, start_response):
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
+            return app(environ, start_response)
+        with lock:
+            return list(app(environ, start_response))
+
+    return locked
+
+
+def make_app():
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    return serialized(DomainDispatcherApplication(create_backend_app))
+
+
+def quiet_handler():
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    class QuietHandler(MotoRequestHandler):
+        """No log line per AWS call (the handlers make many)."""
+
+        def log_request(self, *args, **kwargs) -> None:
+            pass
+
+    return QuietHandler
+
+
+def main() -> None:
+    from werkzeug.serving import make_server
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, default=5000)
+    args = parser.parse_args()
+    make_server(
+        args.host, args.port, make_app(), True, request_handler=quiet_handler()
+    ).serve_forever()
+
+
+if __name__ == "__main__":
+    main()

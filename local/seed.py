@@ -1,0 +1,73 @@
+"""The demo directory of the local run (design.md): five officials, two departments, the
+routing table. Exists only where the local run (or a test) seeds it; password `demo`.
+
+Idempotent: seeding twice leaves the same directory (a password hash that still checks out is
+kept, so tokens and sessions survive a restart of the seeding).
+"""
+
+from __future__ import annotations
+
+from otklik.adapters import tables
+from otklik.adapters.directory import Department, Directory, StaffMember
+from otklik.api.auth import check_password, hash_password
+from otklik.config import Settings
+from otklik.domain.roles import Role
+from otklik.domain.routing import RoutingRule
+
+PASSWORD = "demo"
+DOMAIN = "otklik.local"
+
+DEPARTMENTS = (
+    Department("roads", "Дороги"),
+    Department("housing", "ЖКХ"),
+)
+
+# login, name, role, department
+STAFF = (
+    ("tech", "Ольга Викторовна Кузнецова", Role.TECHNICAL, None),
+    ("resp", "Сергей Николаевич Морозов", Role.RESPONSIBLE, None),
+    ("roads", "Андрей Петрович Васильев", Role.EXECUTOR, "roads"),
+    ("housing", "Татьяна Ивановна Лебедева", Role.EXECUTOR, "housing"),
+    ("head", "Игорь Александрович Соколов", Role.HEAD, None),
+)
+
+ROUTING = {
+    "topic-roads": RoutingRule("roads", topic="Дороги"),
+    "topic-housing": RoutingRule("housing", topic="ЖКХ"),
+    "topic-improvement": RoutingRule("housing", topic="Благоустройство"),
+    "words-roads": RoutingRule("roads", keywords=("яма", "асфальт", "дорог")),
+    "words-housing": RoutingRule("housing", keywords=("отоплен", "вода", "канализац", "мусор")),
+}
+
+
+def seed(settings: Settings | None = None, directory: Directory | None = None) -> Directory:
+    """Write the demo directory into the tables of `settings` (default: the environment's)."""
+    if settings is not None:
+        tables.bind(settings)
+    else:
+        from otklik.config import settings as current
+
+        tables.bind(current())
+    directory = directory or Directory()
+    for department in DEPARTMENTS:
+        directory.put_department(department)
+    for login, name, role, department in STAFF:
+        existing = directory.staff(login)
+        password_hash = (
+            existing.password_hash
+            if existing is not None and check_password(PASSWORD, existing.password_hash)
+            else hash_password(PASSWORD)
+        )
+        member = StaffMember(
+            login=login,
+            name=name,
+            role=role,
+            email=f"{login}@{DOMAIN}",
+            password_hash=password_hash,
+            department=department,
+        )
+        if member != existing:
+            directory.put_staff(member)
+    for rule_id, rule in ROUTING.items():
+        directory.put_routing_rule(rule_id, rule)
+    return directory
