@@ -1,0 +1,791 @@
+"""The staff page (`web/`) in a real browser against the whole local system.
+
+Headless Debian Chromium driven by Playwright (no `playwright install`: `make test` installs the
+browser with apt). A case goes from intake to a published answer across three logins, each
+official doing it by hand on the page; then what each role may and may not see and do, the
+countdowns against the server's working calendar, the errors of the API next to their forms,
+and the page at phone width. Screenshots land in `docs/screenshots/`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from otklik.domain.calendar import WorkingCalendar
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB = ROOT / "web"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+CONFLICT = "Сообщение только что изменил другой сотрудник. Обновите страницу."
+# What each role acts on, listed first in its inbox (otklik.service.inbox.FOCUS).
+FOCUS = {"tech": {"received", "approved"}, "resp": {"internal_review"}}
+COUNTDOWN = re.compile(r"(?:(\d+)\s*ч\s*)?(\d+)\s*мин")
+
+
+# ------------------------------------------------------------------ fixtures -----------------
+
+
+@pytest.fixture(scope="module")
+def calendar_json() -> dict:
+    """web/calendar.json, regenerated from the server's calendar by web/build_calendar.py."""
+    subprocess.run([sys.executable, str(WEB / "build_calendar.py")], check=True, cwd=ROOT)
+    return json.loads((WEB / "calendar.json").read_text("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def browser(calendar_json) -> Iterator:
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is missing: `make browser` installs Debian's chromium"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(autouse=True)
+def consumers_never_fail(local_system):
+    """Nothing the page sets in motion may make a queue consumer fail."""
+    before = {c.queue_id: c.failed for c in local_system.workers.consumers}
+    yield
+    local_system.drain()
+    after = {c.queue_id: c.failed for c in local_system.workers.consumers}
+    assert after == before, "a queue consumer reported failures (see the log)"
+
+
+@pytest.fixture
+def staff(browser, base_url) -> Iterator:
+    """`staff(login, ...)`: a signed-in official in a browser window of their own."""
+    opened: list[Staff] = []
+
+    def sign_in(login: str, **kwargs) -> Staff:
+        official = Staff(browser, base_url, login, **kwargs)
+        opened.append(official)
+        return official
+
+    yield sign_in
+    for official in opened:
+        official.close()
+    for official in opened:
+        assert not official.errors, f"{official.login}: errors on the page: {official.errors}"
+
+
+class Staff:
+    """One official on the staff page."""
+
+    def __init__(
+        self,
+        browser,
+        base_url: str,
+        login: str,
+        *,
+        width: int = 1280,
+        height: int = 900,
+        timezone: str = "Asia/Barnaul",
+    ) -> None:
+        self.base_url = base_url
+        self.login = login
+        # The browser's own time zone must not matter: the page counts in the calendar's.
+        self.context = browser.new_context(
+            viewport={"width": width, "height": height},
+            locale="ru-RU",
+            timezone_id=timezone,
+            accept_downloads=True,
+        )
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.goto(base_url + "/")
+        self.page.get_by_label("Логин").fill(login)
+        self.page.get_by_label("Пароль").fill("demo")
+        self.page.get_by_role("button", name="Войти").click()
+        expect(self.page.get_by_role("heading", level=1, name="Входящие")).to_be_visible()
+        expect(self.page.locator("#inbox-list")).not_to_contain_text("Загрузка")
+
+    # -- the inbox
+
+    def rows(self):
+        return self.page.locator("table.inbox tbody tr")
+
+    def row(self, case_id: str):
+        return self.page.locator(f'table.inbox tr[data-case-id="{case_id}"]')
+
+    def inbox(self) -> None:
+        self.page.get_by_role("link", name="Входящие", exact=True).click()
+        expect(self.page.get_by_role("heading", level=1, name="Входящие")).to_be_visible()
+        expect(self.page.locator("#inbox-list")).not_to_contain_text("Загрузка")
+
+    # -- a case
+
+    def open_case(self, case_id: str) -> None:
+        self.row(case_id).locator("a.case-link").click()
+        expect(self.page.locator("#actions")).to_be_visible()
+
+    def goto_case(self, case_id: str) -> None:
+        self.page.goto(f"{self.base_url}/#/case/{case_id}")
+
+    @property
+    def status(self):
+        return self.page.locator(".case-head .badge")
+
+    @property
+    def actions(self):
+        return self.page.locator("#actions")
+
+    @property
+    def flash(self):
+        return self.page.locator("#flash")
+
+    def form(self, action: str):
+        return self.page.locator(f'form[data-action="{action}"]')
+
+    def refresh(self) -> None:
+        self.page.get_by_role("button", name="Обновить", exact=True).click()
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def minutes_of(text: str) -> int:
+    found = COUNTDOWN.search(text)
+    assert found, f"no countdown in {text!r}"
+    return int(found.group(1) or 0) * 60 + int(found.group(2))
+
+
+def deliver(client, local_system, post: dict) -> str:
+    reply = client.deliver(post)
+    assert reply.status == 201, reply.body
+    local_system.drain()
+    return reply["case_id"]
+
+
+def accept(client, case_id: str, departments: list[str]) -> None:
+    reply = client.post(
+        f"/api/v1/cases/{case_id}/triage",
+        {"decision": "accept", "departments": departments},
+        as_="tech",
+    )
+    assert reply.status == 200, reply.body
+
+
+def assert_on_top(official: Staff, client, case_id: str) -> list[str]:
+    """The page keeps the server's order, and `case_id` is on top of it: only cases that the
+    server's rule puts first (awaiting this role, due no later) may stand above it. Those can
+    only be leftovers of other test modules: the module-scoped local systems share moto's
+    in-process state. Returns the case ids as the page lists them."""
+    expect(official.row(case_id)).to_be_visible()
+    listed = client.get("/api/v1/cases", as_=official.login)["cases"]
+    shown = official.rows().evaluate_all("rows => rows.map(r => r.dataset.caseId)")
+    assert shown == [c["case_id"] for c in listed]
+    mine = next(c for c in listed if c["case_id"] == case_id)
+    focus = FOCUS[official.login]
+    assert mine["status"] in focus
+    for above in listed[: shown.index(case_id)]:
+        assert above["status"] in focus, above
+        assert datetime.fromisoformat(above["next_due"]) <= datetime.fromisoformat(mine["next_due"])
+    return shown
+
+
+def housing_post(message) -> dict:
+    return message(
+        topic="ЖКХ",
+        location="с. Первомайское",
+        importance="medium",
+        text="В доме № 5 по ул. Школьной третий день нет отопления, в квартирах +14.",
+        author={"id": "id77", "name": "Николай Сергеевич Орлов", "url": "https://vk.com/id77"},
+    )
+
+
+def overflowing(page) -> list[str]:
+    """Elements that stick out to the right of the window (a phone would scroll sideways)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+            .filter(el => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+            .map(el => `${el.tagName}.${el.className}: ${el.textContent.slice(0, 60)}`)"""
+    )
+
+
+def shoot(page, name: str, *, full_page: bool = True) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=full_page)
+
+
+# ------------------------------------------------------------------ the whole case -----------
+
+
+def test_a_case_goes_from_intake_to_a_published_answer_across_three_logins(
+    staff, client, local_system, message
+):
+    calendar = WorkingCalendar()
+    earlier = deliver(client, local_system, message(text="Яма у остановки на ул. Мира."))
+    accept(client, earlier, ["roads"])  # in work: not what the technical executor acts on now
+    post = message()
+    case_id = deliver(client, local_system, post)
+
+    # tech: the new case on top, with a live countdown in working time
+    tech = staff("tech", timezone="Europe/Moscow")
+    shown = assert_on_top(tech, client, case_id)
+    assert shown.index(case_id) < shown.index(earlier)
+    first = tech.row(case_id)
+    expect(first).to_contain_text("Новое")
+    expect(first).to_contain_text("Дороги")
+    expect(first).to_contain_text("с. Зудилово")
+    expect(first).to_contain_text("высокая")
+    expect(first).to_contain_text("ВКонтакте")
+    expect(first).to_contain_text("Распределение сообщения (T1)")
+    countdown = first.locator(".countdown")
+    expect(countdown).to_contain_text("осталось")
+    shown = minutes_of(countdown.inner_text())
+    listed = client.get("/api/v1/cases", as_="tech")["cases"]
+    next_due = datetime.fromisoformat(
+        next(c for c in listed if c["case_id"] == case_id)["next_due"]
+    )
+    expected = calendar.working_minutes_between(datetime.now(UTC), next_due)
+    assert abs(shown - expected) <= 1, (countdown.inner_text(), expected)
+    expect(countdown).to_have_class(re.compile(r"\bsoon\b"))  # T1 is 30 minutes: under an hour
+    expect(tech.page.locator(".report-link")).to_have_count(0)  # reports are not for tech
+
+    tech.open_case(case_id)
+    expect(tech.status).to_have_text("Новое")
+    page = tech.page
+    expect(page.locator(".post-text")).to_have_text(post["text"])
+    expect(page.get_by_role("link", name="Ирина Петрова")).to_have_attribute(
+        "href", post["author"]["url"]
+    )
+    expect(page.get_by_role("link", name="Открыть публикацию в соцсети")).to_have_attribute(
+        "href", post["url"]
+    )
+    expect(page.get_by_role("link", name="Фото 1")).to_have_attribute(
+        "href", post["attachments"][0]["url"]
+    )
+    expect(page.locator(".warnings")).to_contain_text("Доложено главе района (п. 24)")
+    expect(page.locator(".timers")).to_contain_text("Публикация ответа (T2)")
+    expect(page.locator(".events")).to_contain_text("Сообщение получено из системы мониторинга")
+    triage = tech.form("accept")
+    expect(triage.get_by_role("checkbox", name=re.compile("Дороги"))).to_be_checked()
+    expect(triage.get_by_role("checkbox", name=re.compile("ЖКХ"))).not_to_be_checked()
+    triage.get_by_role("button", name="Принять в работу").click()
+    expect(tech.status).to_have_text("В работе")
+    expect(tech.flash).to_contain_text("Сообщение принято в работу. Исполнители: Дороги.")
+    expect(tech.actions.get_by_role("button")).to_have_count(0)
+    expect(page.locator(".events")).to_contain_text("Принято в работу, исполнители: Дороги")
+
+    # roads: a final draft from a template
+    roads = staff("roads")
+    expect(roads.row(case_id)).to_be_visible()
+    roads.open_case(case_id)
+    expect(roads.actions.locator('form[data-action="accept"]')).to_have_count(0)
+    draft = roads.form("submit_draft")
+    draft.get_by_label("Шаблон ответа").select_option(label="Дороги: ремонт участка")
+    draft.get_by_role("button", name="Вставить шаблон").click()
+    text = draft.get_by_label("Текст ответа")
+    expect(text).to_have_value(re.compile(r"^Здравствуйте, Ирина! .*с\. Зудилово"))
+    expect(draft.get_by_label("Окончательный", exact=True)).to_be_checked()
+    draft.get_by_role("button", name="Направить на согласование").click()
+    expect(draft.locator(".form-error")).to_contain_text("Замените в тексте заготовки")
+    expect(text).to_have_attribute("aria-invalid", "true")
+    answer = (
+        text.input_value().replace("[подрядчик]", "МУП «Дорожник»").replace("[срок]", "15 декабря")
+    )
+    text.fill(answer)
+    draft.get_by_role("button", name="Направить на согласование").click()
+    expect(roads.status).to_have_text("На согласовании")
+    expect(roads.flash).to_contain_text("направлен на согласование")
+    expect(roads.page.locator(".drafts")).to_contain_text("МУП «Дорожник»")
+    expect(roads.page.locator(".drafts")).to_contain_text(
+        "на согласовании у ответственного исполнителя"
+    )
+
+    # resp: approves; the case view is photographed at this point
+    resp = staff("resp")
+    assert_on_top(resp, client, case_id)  # awaiting resp: first
+    resp.open_case(case_id)
+    expect(resp.actions.locator(".review-draft")).to_contain_text("МУП «Дорожник»")
+    expect(resp.form("reject_draft").get_by_label("Что исправить")).to_be_visible()
+    shoot(resp.page, "case.png")
+    resp.form("approve_draft").get_by_role(
+        "button", name="Согласовать и направить куратору"
+    ).click()
+    expect(resp.status).to_have_text("У куратора")
+    expect(resp.page.locator(".timers")).to_contain_text("Решение куратора (T4)")
+    expect(resp.page.locator(".timers")).to_contain_text("часы: куратор")
+
+    # the curator approves through the monitoring system (a signed callback)
+    local_system.drain()
+    draft_id = client.get(f"/api/v1/cases/{case_id}", as_="tech")["drafts"][-1]["draft_id"]
+    decision = client.curator(post["external_id"], "draft_approved", draft_id)
+    assert decision.status == 200, decision.body
+    local_system.drain()
+
+    # tech: records the publication
+    tech.refresh()
+    expect(tech.status).to_have_text("Согласовано, к публикации")
+    publication = tech.form("publish")
+    expect(publication.locator(".draft-text")).to_contain_text("МУП «Дорожник»")
+    published_url = post["url"].split("?")[0] + "?reply=999"
+    publication.get_by_label("Ссылка на опубликованный ответ").fill(published_url)
+    publication.get_by_role("button", name="Записать публикацию").click()
+    expect(tech.status).to_have_text("Ответ опубликован")
+    expect(tech.flash).to_contain_text("Публикация записана")
+    expect(tech.page.locator(".closed-note")).to_contain_text("Сообщение закрыто")
+    expect(tech.page.locator(".events")).to_contain_text("Куратор согласовал ответ")
+    expect(tech.page.locator(".events")).to_contain_text("Ответ (окончательный) опубликован")
+    expect(tech.page.get_by_role("link", name=published_url)).to_be_visible()
+    expect(tech.actions.get_by_role("button")).to_have_count(0)
+    final = client.get(f"/api/v1/cases/{case_id}", as_="tech")
+    assert final["status"] == "answered"
+    assert final["drafts"][-1]["published_url"] == published_url
+
+
+# ------------------------------------------------------------------ who sees what -----------
+
+
+def test_each_role_sees_and_may_do_only_its_part(staff, client, local_system, message, base_url):
+    housing_case = deliver(client, local_system, housing_post(message))
+    accept(client, housing_case, ["housing"])
+    fresh = deliver(client, local_system, message(text="Опять яма на ул. Ленина, у дома 40."))
+
+    roads = staff("roads")
+    expect(roads.row(housing_case)).to_have_count(0)
+    expect(roads.row(fresh)).to_have_count(0)  # not assigned to anyone yet
+    for case_id in (housing_case, fresh):
+        roads.goto_case(case_id)
+        expect(roads.page.get_by_role("heading", level=1)).to_have_text("Сообщение не найдено")
+        expect(roads.page.get_by_role("alert")).to_contain_text("Сообщение не найдено.")
+    assert client.get(f"/api/v1/cases/{housing_case}", as_="roads").status == 404
+
+    housing = staff("housing")
+    expect(housing.row(housing_case)).to_be_visible()
+    expect(housing.row(fresh)).to_have_count(0)
+    expect(housing.page.locator(".report-link")).to_have_count(0)
+    housing.open_case(housing_case)
+    expect(housing.status).to_have_text("В работе")
+    for name in ("Принять в работу", "Вернуть куратору", "Отметить как не подлежащее обработке"):
+        expect(housing.page.get_by_role("button", name=name)).to_have_count(0)
+    expect(housing.form("submit_draft")).to_be_visible()
+    template = housing.form("submit_draft").get_by_label("Шаблон ответа")
+    template.select_option(label="ЖКХ: отопление, вода, вывоз мусора")
+    housing.form("submit_draft").get_by_role("button", name="Вставить шаблон").click()
+    expect(housing.form("submit_draft").get_by_label("Текст ответа")).to_have_value(
+        re.compile(r"^Здравствуйте, Николай Сергеевич!")
+    )
+
+    head = staff("head")
+    expect(head.row(housing_case)).to_be_visible()
+    expect(head.row(fresh)).to_be_visible()
+    month = head.page.get_by_label("Месяц").input_value()
+    assert re.fullmatch(r"\d{4}-\d{2}", month)
+    report = head.page.get_by_role("link", name="Открыть отчёт")
+    expect(report).to_have_attribute("href", f"/api/v1/reports/monthly?month={month}&format=html")
+    with head.context.expect_page() as opened:
+        report.click()
+    report_page = opened.value
+    report_page.wait_for_load_state()
+    expect(report_page.locator("h1")).to_contain_text("Отчёт о работе с сообщениями")
+    report_page.close()
+    with head.page.expect_download() as download:
+        head.page.get_by_role("link", name="Скачать CSV").click()
+    assert download.value.suggested_filename == f"otklik-{month}.csv"
+    assert Path(download.value.path()).stat().st_size > 0
+    for case_id in (fresh, housing_case):
+        head.goto_case(case_id)
+        expect(head.page.locator(".case-head h1")).to_be_visible()
+        expect(head.actions.get_by_role("button")).to_have_count(0)
+        expect(head.actions.locator("textarea, input")).to_have_count(0)
+        expect(head.actions).to_contain_text(
+            "Для вашей роли действий по этому сообщению сейчас нет"
+        )
+
+    head.page.get_by_role("button", name="Выйти").click()
+    expect(head.page.get_by_role("heading", name="Вход для сотрудников")).to_be_visible()
+    expect(head.page.get_by_role("status").filter(has_text="Вы вышли")).to_be_visible()
+    assert head.page.evaluate("sessionStorage.getItem('otklik.token')") is None
+
+
+def test_a_passed_deadline_is_red_and_the_filters_find_it(staff, client, local_system, message):
+    calendar = WorkingCalendar()
+    detected = datetime.now(UTC) - timedelta(days=30)  # T2 and T3 long past, holidays or not
+    late = deliver(
+        client,
+        local_system,
+        message(detected_at=detected.isoformat(timespec="seconds"), text="Не вывозят мусор."),
+    )
+    fresh = deliver(client, local_system, message(text="Сломан светофор у школы."))
+
+    tech = staff("tech")
+    countdown = tech.row(late).locator(".countdown")
+    expect(countdown).to_have_class(re.compile(r"\blate\b"))
+    expect(countdown).to_contain_text("просрочено на")
+    case = client.get(f"/api/v1/cases/{late}", as_="tech").body
+    over = calendar.working_minutes_between(
+        datetime.fromisoformat(case["next_due"]), datetime.now(UTC)
+    )
+    assert abs(minutes_of(countdown.inner_text()) - over) <= 1
+    expect(tech.row(late)).to_contain_text("Направление проекта куратору (T3)")
+    expect(tech.row(fresh).locator(".countdown")).not_to_have_class(re.compile(r"\blate\b"))
+
+    rows = tech.page.locator("table.inbox tbody tr")
+    tech.page.get_by_label("Только просроченные").check()
+    expect(tech.row(fresh)).to_have_count(0)
+    expect(tech.row(late)).to_be_visible()
+    expect(rows.and_(tech.page.locator(':not([data-row-level="late"])'))).to_have_count(0)
+    assert "overdue=1" in tech.page.url
+    tech.page.get_by_label("Только просроченные").uncheck()
+    tech.page.get_by_label("Статус").select_option(label="Новое")
+    expect(tech.row(fresh)).to_be_visible()
+    expect(tech.row(late)).to_be_visible()
+    expect(rows.and_(tech.page.locator(':not([data-status="received"])'))).to_have_count(0)
+    assert "status=received" in tech.page.url
+    tech.page.get_by_label("Статус").select_option(label="Ответ опубликован")
+    expect(tech.row(fresh)).to_have_count(0)
+    expect(rows.and_(tech.page.locator(':not([data-status="answered"])'))).to_have_count(0)
+
+
+def test_a_joint_answer_is_rejected_and_returned_by_the_curator_on_the_page(
+    staff, client, local_system, message
+):
+    post = message(text="Размыло дорогу к котельной, трубы отопления торчат наружу.")
+    case_id = deliver(client, local_system, post)
+    accept(client, case_id, ["roads", "housing"])
+
+    roads = staff("roads")
+    roads.open_case(case_id)
+    expect(roads.form("submit_draft")).to_have_count(0)  # a joint answer is written by resp
+    part = roads.form("contribute")
+    expect(part).to_contain_text("Вклад отдела «Дороги» в совместный ответ (п. 17)")
+    expect(part.locator(".countdown")).to_contain_text("осталось")
+    part.get_by_label("Что сделано или будет сделано").fill("Подсыпка щебнем — до 5 декабря.")
+    part.get_by_role("button", name="Отправить вклад").click()
+    expect(roads.flash).to_contain_text("Вклад отдела отправлен")
+    expect(roads.form("contribute")).to_have_count(0)
+    expect(roads.page.locator(".contributions")).to_contain_text("Подсыпка щебнем")
+
+    resp = staff("resp")
+    resp.open_case(case_id)
+    contributions = resp.page.locator(".contributions")
+    expect(contributions.locator("li", has_text="Дороги")).to_contain_text("Подсыпка щебнем")
+    expect(contributions.locator("li", has_text="ЖКХ")).to_contain_text("Ещё не представлен.")
+    draft = resp.form("submit_draft")
+    draft.get_by_label("Шаблон ответа").select_option(label="Совместный ответ из вкладов отделов")
+    draft.get_by_role("button", name="Вставить шаблон").click()
+    expect(draft.get_by_label("Текст ответа")).to_have_value(
+        re.compile(r"^Здравствуйте, Ирина!\n\nПодсыпка щебнем — до 5 декабря\.")
+    )
+    draft.get_by_role("button", name="Направить на согласование").click()
+    expect(resp.status).to_have_text("На согласовании")
+
+    # resp sends it back with a comment: the editor comes back with the text and the comment
+    reject = resp.form("reject_draft")
+    reject.get_by_role("button", name="Вернуть на доработку").click()
+    expect(reject.get_by_role("alert")).to_contain_text("Замечания: ")
+    reject.get_by_label("Что исправить").fill("Добавьте, когда починят теплотрассу.")
+    reject.get_by_role("button", name="Вернуть на доработку").click()
+    expect(resp.status).to_have_text("В работе")
+    again = resp.form("submit_draft")
+    expect(again.locator(".rework-note")).to_contain_text("Добавьте, когда починят теплотрассу.")
+    text = again.get_by_label("Текст ответа")
+    expect(text).to_have_value(re.compile("Подсыпка щебнем"))
+    text.fill(text.input_value() + "\nТеплотрассу отремонтируют до 7 декабря.")
+    again.get_by_role("button", name="Направить на согласование").click()
+    expect(resp.status).to_have_text("На согласовании")
+    resp.form("approve_draft").get_by_role(
+        "button", name="Согласовать и направить куратору"
+    ).click()
+    expect(resp.status).to_have_text("У куратора")
+
+    # the curator returns it: the comment stands out, the clock of rework (T5) runs
+    local_system.drain()
+    draft_id = client.get(f"/api/v1/cases/{case_id}", as_="resp")["drafts"][-1]["draft_id"]
+    returned = client.curator(
+        post["external_id"], "draft_returned", draft_id, comment="Уточните адрес котельной."
+    )
+    assert returned.status == 200, returned.body
+    resp.refresh()
+    expect(resp.status).to_have_text("На доработке")
+    curator = resp.page.locator(".drafts .comment-curator")
+    expect(curator).to_contain_text("Замечание куратора")
+    expect(curator).to_contain_text("Уточните адрес котельной.")
+    expect(resp.page.locator(".drafts .comment:not(.comment-curator)")).to_contain_text(
+        "Добавьте, когда починят теплотрассу."
+    )
+    expect(resp.page.locator(".timers")).to_contain_text("Доработка проекта (T5)")
+    expect(resp.page.locator(".events")).to_contain_text(
+        "Куратор вернул ответ на доработку: Уточните адрес котельной."
+    )
+    expect(resp.form("submit_draft").locator(".rework-note")).to_contain_text(
+        "Куратор вернул проект на доработку."
+    )
+
+
+def test_routing_hints_are_shown_as_warnings_and_tech_decides(staff, client, local_system, message):
+    first = message(text="Когда засыплют яму у моста?")
+    earlier = deliver(client, local_system, first)
+    thread = first["url"].split("?")[0]
+    repeat = deliver(
+        client,
+        local_system,
+        message(url=f"{thread}?reply=999", text="Опять про ту же яму у моста — ничего не сделано."),
+    )
+    rude = deliver(
+        client, local_system, message(text="Дорога на Зудилово — пиздец, когда отремонтируете?")
+    )
+
+    tech = staff("tech")
+    expect(tech.row(rude).locator(".flag")).to_have_text("п. 20")
+    expect(tech.row(repeat).locator(".flag")).to_have_count(0)
+
+    tech.open_case(repeat)
+    warning = tech.page.locator(".warnings")
+    expect(warning).to_contain_text("Повторное сообщение (п. 18)")
+    expect(warning).to_contain_text("В ответе нужно сообщить, что сделано с тех пор.")
+    expect(tech.page.locator(".events")).to_contain_text("Связано с ранее рассмотренным сообщением")
+    warning.get_by_role("link", name="прежнее сообщение").click()
+    expect(tech.page).to_have_url(re.compile(f"#/case/{earlier}$"))
+    expect(tech.page.locator(".post-text")).to_have_text(first["text"])
+
+    tech.goto_case(rude)
+    expect(tech.page.locator(".warnings")).to_contain_text(
+        "Внимание, п. 20 регламента: в тексте найдены признаки — нецензурная брань."
+    )
+    refuse = tech.form("not_processable")
+    refuse.get_by_label(re.compile("^Основание")).fill("Нецензурная брань (п. 20 регламента).")
+    refuse.get_by_role("button", name="Отметить как не подлежащее обработке").click()
+    expect(tech.status).to_have_text("Не подлежит обработке")
+    expect(tech.page.locator(".closed-note")).to_contain_text(
+        "Основание: Нецензурная брань (п. 20 регламента)."
+    )
+    expect(tech.page.locator(".timers")).not_to_contain_text("осталось")
+    assert client.get(f"/api/v1/cases/{rude}", as_="tech")["status"] == "not_processable"
+
+
+# ------------------------------------------------------------------ errors --------------------
+
+
+def test_errors_of_the_api_are_shown_in_russian_next_to_their_form(
+    staff, client, local_system, message
+):
+    case_id = deliver(client, local_system, message(text="Когда починят мост через Обь?"))
+    first = staff("tech")
+    second = staff("tech")
+    first.open_case(case_id)
+    second.open_case(case_id)
+
+    back = first.form("return")
+    back.get_by_role("button", name="Вернуть куратору").click()
+    expect(back.get_by_role("alert")).to_contain_text("Укажите причину возврата.")
+    expect(back.get_by_role("alert")).to_contain_text("Причина: обязательное поле")
+    expect(back.get_by_label("Причина возврата")).to_have_attribute("aria-invalid", "true")
+    expect(first.status).to_have_text("Новое")
+    triage = first.form("accept")
+    triage.get_by_role("checkbox", name=re.compile("Дороги")).uncheck()
+    triage.get_by_role("button", name="Принять в работу").click()
+    expect(triage.get_by_role("alert")).to_contain_text("Выберите хотя бы один отдел-исполнитель.")
+    triage.get_by_role("checkbox", name=re.compile("ЖКХ")).check()
+    triage.get_by_role("button", name="Принять в работу").click()
+    expect(first.status).to_have_text("В работе")
+
+    # the other window still shows the case as new: the server refuses, the page offers a refresh
+    stale = second.form("accept")
+    stale.get_by_role("button", name="Принять в работу").click()
+    alert = stale.get_by_role("alert")
+    expect(alert).to_contain_text("Действие невозможно: сообщение в статусе «В работе».")
+    alert.get_by_role("button", name="Обновить страницу").click()
+    expect(second.status).to_have_text("В работе")
+    expect(second.form("accept")).to_have_count(0)
+
+    # someone else wrote the case between our read and our write: the server's 409 `conflict`
+    other = deliver(client, local_system, message(text="Нет освещения на ул. Садовой."))
+    second.goto_case(other)
+    expect(second.status).to_have_text("Новое")
+    second.page.route(
+        "**/api/v1/cases/*/triage",
+        lambda route: route.fulfill(
+            status=409,
+            json={"error": {"code": "conflict", "message": CONFLICT, "fields": {}}},
+        ),
+    )
+    second.form("accept").get_by_role("button", name="Принять в работу").click()
+    alert = second.form("accept").get_by_role("alert")
+    expect(alert).to_contain_text(CONFLICT)
+    expect(alert.get_by_role("button", name="Обновить страницу")).to_be_visible()
+    second.page.unroute("**/api/v1/cases/*/triage")
+
+
+# ------------------------------------------------------------------ the calendar -------------
+
+
+def _build_calendar_module():
+    spec = importlib.util.spec_from_file_location("build_calendar", WEB / "build_calendar.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _server_days(calendar: WorkingCalendar, first_year: int, last_year: int):
+    day = date(first_year, 1, 1)
+    while day.year <= last_year:
+        yield day, [[a.strftime("%H:%M"), b.strftime("%H:%M")] for a, b in calendar.periods_of(day)]
+        day += timedelta(days=1)
+
+
+def test_calendar_json_is_the_servers_working_calendar_day_by_day(calendar_json):
+    build = _build_calendar_module()
+    assert build.main(["--check"]) == 0
+    assert calendar_json["timezone"] == "Asia/Barnaul"
+    first, last = calendar_json["first_year"], calendar_json["last_year"]
+    assert first == 2025
+    assert last >= max(2027, datetime.now(UTC).year + 1)
+    calendar = WorkingCalendar()
+    days = list(_server_days(calendar, first, last))
+    assert len(days) == (date(last + 1, 1, 1) - date(first, 1, 1)).days
+    for day, periods in days:
+        assert build.periods_from_data(calendar_json, day) == periods, day
+    assert "2025-11-01" in calendar_json["weekend_workdays"]  # a working Saturday (design.md)
+    assert {"2025-03-07", "2026-11-03"} <= set(calendar_json["shortened_days"])
+
+
+def test_the_pages_countdown_counts_working_time_as_the_server_does(
+    browser, base_url, calendar_json
+):
+    page = browser.new_page(timezone_id="America/New_York")
+    try:
+        page.goto(base_url + "/")
+        page.wait_for_function("() => window.otklikCalendar !== undefined")
+        first, last = calendar_json["first_year"], calendar_json["last_year"]
+        shown = page.evaluate(
+            """([first, last]) => {
+                const cal = window.otklikCalendar, out = {};
+                for (let t = Date.UTC(first, 0, 1); t < Date.UTC(last + 1, 0, 1); t += 86400000) {
+                    const iso = new Date(t).toISOString().slice(0, 10);
+                    out[iso] = cal.periodsOfDayText(iso);
+                }
+                return out;
+            }""",
+            [first, last],
+        )
+        calendar = WorkingCalendar()
+        expected = {
+            day.isoformat(): periods for day, periods in _server_days(calendar, first, last)
+        }
+        assert shown == expected
+
+        rng = random.Random(856)
+        start = datetime(2025, 1, 1, tzinfo=UTC).timestamp()
+        end = datetime(2027, 12, 31, tzinfo=UTC).timestamp()
+        pairs = []
+        for _ in range(400):
+            a = rng.uniform(start, end)
+            b = a + rng.choice([rng.uniform(0, 3 * 3600), rng.uniform(0, 20 * 86400)])
+            pairs.append((int(a * 1000), int(min(b, end) * 1000)))
+        # boundaries: a deadline at 13:00 or 18:00, across the New Year holidays, backwards
+        for a, b in [
+            ("2025-12-30T17:00:00+07:00", "2026-01-12T09:30:00+07:00"),
+            ("2025-11-01T16:30:00+07:00", "2025-11-05T09:00:00+07:00"),
+            ("2026-03-06T12:59:00+07:00", "2026-03-10T13:00:00+07:00"),
+            ("2026-06-12T18:00:00+07:00", "2026-06-11T14:00:00+07:00"),
+        ]:
+            pairs.append(tuple(int(datetime.fromisoformat(x).timestamp() * 1000) for x in (a, b)))
+        counted = page.evaluate(
+            "pairs => pairs.map(([a, b]) => window.otklikCalendar.workingMsBetween(a, b))", pairs
+        )
+        for (a, b), ms in zip(pairs, counted, strict=True):
+            server = calendar.working_minutes_between(
+                datetime.fromtimestamp(a / 1000, UTC), datetime.fromtimestamp(b / 1000, UTC)
+            )
+            assert ms / 60000 == pytest.approx(server, abs=1e-6), (a, b)
+
+        # the countdown of a deadline: amber under an hour of working time, red once passed
+        levels = page.evaluate(
+            """([soon, later, past, now]) => [soon, later, past].map(
+                d => window.otklik.countdown(d, now))""",
+            [
+                int(datetime.fromisoformat("2026-12-01T10:10:00+07:00").timestamp() * 1000),
+                int(datetime.fromisoformat("2026-12-01T14:30:00+07:00").timestamp() * 1000),
+                int(datetime.fromisoformat("2026-11-30T17:00:00+07:00").timestamp() * 1000),
+                int(datetime.fromisoformat("2026-12-01T09:15:00+07:00").timestamp() * 1000),
+            ],
+        )
+        assert [x["level"] for x in levels] == ["soon", "ok", "late"]
+        assert [x["minutes"] for x in levels] == [55, 255, -75]
+        assert levels[0]["text"] == "осталось 55\u00a0мин"
+        assert levels[1]["text"] == "осталось 4\u00a0ч 15\u00a0мин"
+        assert levels[2]["text"] == "просрочено на 1\u00a0ч 15\u00a0мин"
+    finally:
+        page.close()
+
+
+# ------------------------------------------------------------------ keyboard and phone --------
+
+
+def test_the_page_works_from_the_keyboard(client, local_system, message, browser, base_url):
+    case_id = deliver(client, local_system, message(text="Не работает уличное освещение."))
+    page = browser.new_page()
+    try:
+        page.goto(base_url + "/")
+        expect(page.get_by_label("Логин")).to_be_focused()
+        page.keyboard.type("tech")
+        page.keyboard.press("Tab")
+        page.keyboard.type("demo")
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", level=1, name="Входящие")).to_be_focused()
+        link = page.locator(f'tr[data-case-id="{case_id}"] a.case-link')
+        expect(link).to_be_visible()
+        for _ in range(300):
+            page.keyboard.press("Tab")
+            if link.evaluate("el => el === document.activeElement"):
+                break
+        else:
+            pytest.fail("the case link cannot be reached with Tab")
+        outline = link.evaluate("el => getComputedStyle(el).outlineStyle")
+        assert outline != "none"  # the focus is visible
+        page.keyboard.press("Enter")
+        expect(page.locator(".case-head h1")).to_be_focused()
+        expect(page.locator('form[data-action="accept"]')).to_be_visible()
+    finally:
+        page.close()
+
+
+def test_the_page_fits_a_phone_and_the_screenshots_are_taken(staff, client, local_system, message):
+    case_id = deliver(client, local_system, housing_post(message))
+    resp = staff("resp")
+    expect(resp.row(case_id)).to_be_visible()
+    shoot(resp.page, "inbox.png")
+
+    phone = staff("tech", width=390, height=844)
+    expect(phone.row(case_id)).to_be_visible()
+    assert overflowing(phone.page) == []
+    shoot(phone.page, "inbox-phone.png", full_page=False)
+    phone.open_case(case_id)
+    expect(phone.form("accept")).to_be_visible()
+    assert overflowing(phone.page) == []

@@ -1,0 +1,93 @@
+// The staff API (openapi.yaml): a bearer token, JSON bodies, errors as {error: {code, message, fields}}.
+
+const TOKEN_KEY = "otklik.token";
+
+/** Where the API is: window.OTKLIK_API, else <meta name="otklik-api">, else this origin. */
+export function apiBase() {
+  let base = typeof window.OTKLIK_API === "string" ? window.OTKLIK_API : null;
+  if (base === null) {
+    const meta = document.querySelector('meta[name="otklik-api"]');
+    base = meta ? meta.getAttribute("content") || "" : "";
+  }
+  return base.replace(/\/+$/, "");
+}
+
+export class ApiError extends Error {
+  constructor(status, code, message, fields = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.fields = fields || {};
+  }
+}
+
+export const session = {
+  get token() {
+    return sessionStorage.getItem(TOKEN_KEY);
+  },
+  set token(value) {
+    if (value) sessionStorage.setItem(TOKEN_KEY, value);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  },
+};
+
+// The server's clock minus ours, from the Date header (countdowns count from the server's now).
+let clockSkew = 0;
+
+export function serverNow() {
+  return Date.now() + clockSkew;
+}
+
+function noteServerTime(response, sentAt) {
+  const header = response.headers.get("Date");
+  if (!header) return;
+  const server = Date.parse(header);
+  if (Number.isNaN(server)) return;
+  const local = (sentAt + Date.now()) / 2;
+  const skew = server + 500 - local; // the header has whole seconds
+  clockSkew = Math.abs(skew) > 2000 ? skew : 0;
+}
+
+/** Call the API; resolves to the parsed JSON (or the Response itself with `raw`). */
+export async function api(method, path, { body, raw = false } = {}) {
+  const headers = { Accept: raw ? "*/*" : "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json; charset=utf-8";
+  const token = session.token;
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const sentAt = Date.now();
+  let response;
+  try {
+    response = await fetch(apiBase() + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: "no-store",
+    });
+  } catch {
+    throw new ApiError(
+      0,
+      "network",
+      "Нет связи с сервером. Проверьте подключение и повторите попытку.",
+    );
+  }
+  noteServerTime(response, sentAt);
+  if (response.ok && raw) return response;
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : {};
+  } catch {
+    data = null;
+  }
+  if (response.ok) {
+    if (data === null) throw new ApiError(response.status, "bad_response", "Сервер прислал непонятный ответ.");
+    return data;
+  }
+  const error = data && data.error ? data.error : {};
+  throw new ApiError(
+    response.status,
+    error.code || `http_${response.status}`,
+    error.message || `Ошибка сервера (HTTP ${response.status}). Повторите попытку позже.`,
+    error.fields || {},
+  );
+}
