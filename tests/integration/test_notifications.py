@@ -1,0 +1,178 @@
+"""E-mail notifications through the queue and SES (moto): who gets which Russian letter, and a
+bad message failing alone instead of taking its batch down."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+import uuid
+from datetime import datetime
+from importlib import resources
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from otklik.api.schemas import MessageIn
+from otklik.domain.roles import Role
+from otklik.service import cases
+from otklik.service.bootstrap import deps
+from otklik.service.notify import render
+
+BARNAUL = ZoneInfo("Asia/Barnaul")
+
+
+def sent_to(address: str) -> list[dict]:
+    """Letters the embedded SES accepted for `address` (moto's data API, oldest first)."""
+    endpoint = deps().settings.endpoint_url
+    with urllib.request.urlopen(f"{endpoint}/moto-api/data.json") as response:
+        letters = json.load(response)["ses"]["Message"]
+    return [m for m in letters if address in m["destinations"]["ToAddresses"]]
+
+
+def new_case(importance: str = "medium", topic: str = "Дороги"):
+    body = {
+        "external_id": f"notify-{uuid.uuid4().hex[:10]}",
+        "detected_at": datetime(2030, 11, 5, 9, 0, tzinfo=BARNAUL).isoformat(),
+        "network": "telegram",
+        "url": f"https://t.me/zudilovo/{uuid.uuid4().int % 10**6}",
+        "author": {"id": f"u{uuid.uuid4().int % 10**8}", "name": "Ольга Петрова"},
+        "text": "Третий день нет отопления в доме на ул. Мира, 5.",
+        "topic": topic,
+        "location": "с. Зудилово",
+        "importance": importance,
+        "curator": {"id": "c-1", "name": "Куратор"},
+    }
+    now = datetime(2030, 11, 5, 9, 5, tzinfo=BARNAUL)
+    return cases.receive_message(deps(), MessageIn.model_validate(body).to_domain(), now).case
+
+
+def test_a_new_message_reaches_the_technical_executor_by_email(aws, drain):
+    case = new_case()
+    tech = deps().directory.staff_with(Role.TECHNICAL)[0]
+    before = len(sent_to(tech.email))
+
+    drain()
+
+    letters = sent_to(tech.email)[before:]
+    mine = [m for m in letters if case.message.url in m["body"]]
+    assert len(mine) == 1
+    assert mine[0]["subject"].startswith("Новое сообщение из открытых источников")
+    assert "Распределить до:" in mine[0]["body"]
+
+
+def test_a_high_importance_message_is_reported_to_the_head_at_once(aws, drain):
+    case = new_case(importance="high")
+    head = deps().directory.staff_with(Role.HEAD)[0]
+
+    drain()
+
+    mine = [m for m in sent_to(head.email) if case.message.url in m["body"]]
+    assert len(mine) == 1
+    assert "Доклад главе района" in mine[0]["subject"]
+    assert deps().store().get(case.case_id).significance == "high_importance"
+
+
+TEMPLATES = sorted(
+    p.name.removesuffix(".txt")
+    for p in resources.files("otklik").joinpath("templates/email").iterdir()
+    if p.name.endswith(".txt")
+)
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_every_letter_renders_in_russian_without_gaps(aws, template):
+    from otklik.api.views import case_detail
+    from otklik.domain.roles import SYSTEM_ACTOR
+    from otklik.service.notify import _Blank
+
+    case = new_case()
+    detail = case_detail(case, deps().display_tz, deps().policy, SYSTEM_ACTOR)
+    subject, body = render(template, {
+        "case": detail, "detail": detail, "message": detail["message"],
+        "deadlines": _Blank(detail["deadlines"]),
+        "event": _Blank({"comment": "Уточните сроки", "timer": "answer_due"}),
+        "timer_title": "публикация ответа (T2)", "due": detail["deadlines"]["answer_due"],
+        "reason": "surge",
+    })
+
+    assert subject and any("а" <= ch <= "я" for ch in subject.lower())
+    assert "None" not in subject + body
+    assert "{{" not in body
+
+
+def test_a_malformed_message_goes_to_the_dead_letter_queue_with_its_reason(
+    aws, handler, lambda_context
+):
+    import boto3
+
+    case = new_case()
+    good = {"message_id": uuid.uuid4().hex, "template": "new_message", "case_id": case.case_id,
+            "recipients": {"roles": ["technical"]}, "context": {"event": {}}}
+    queue_arn = aws.created.queue_arns["NotificationQueue"]
+    event = {"Records": [
+        _record("bad-1", "not json at all", queue_arn),
+        _record("bad-2", json.dumps({"template": "new_message"}), queue_arn),  # no case, no id
+        _record("good-1", json.dumps(good), queue_arn),
+    ]}
+    tech = deps().directory.staff_with(Role.TECHNICAL)[0]
+    before = len(sent_to(tech.email))
+
+    result = handler("notifications")(event, lambda_context)
+
+    assert result == {"batchItemFailures": []}  # nothing left to retry in vain
+    assert len(sent_to(tech.email)) == before + 1
+    sqs = boto3.client("sqs", endpoint_url=deps().settings.endpoint_url,
+                       region_name=deps().settings.region)
+    dead = sqs.receive_message(QueueUrl=aws.created.queues["NotificationDeadLetterQueue"],
+                               MaxNumberOfMessages=10, MessageAttributeNames=["All"])
+    bodies = {m["Body"]: m["MessageAttributes"]["reason"]["StringValue"]
+              for m in dead.get("Messages", [])}
+    assert "not json at all" in bodies
+    assert bodies["not json at all"].startswith("malformed message")
+    assert "case_id" in bodies[json.dumps({"template": "new_message"})]
+
+
+def test_a_failing_step_is_reported_alone_for_a_retry(aws, handler, lambda_context):
+    missing = {"message_id": uuid.uuid4().hex, "template": "new_message",
+               "case_id": "no-such-case", "recipients": {"roles": ["technical"]},
+               "context": {"event": {}}}
+    case = new_case()
+    good = {**missing, "message_id": uuid.uuid4().hex, "case_id": case.case_id}
+
+    result = handler("notifications")({"Records": [
+        _record("missing-case", json.dumps(missing)), _record("fine", json.dumps(good))]},
+        lambda_context)
+
+    assert result == {"batchItemFailures": [{"itemIdentifier": "missing-case"}]}
+
+
+def test_a_redelivered_notification_is_not_sent_twice(aws, handler, lambda_context):
+    case = new_case()
+    body = json.dumps({"message_id": uuid.uuid4().hex, "template": "assigned",
+                       "case_id": case.case_id, "recipients": {"logins": ["roads"]},
+                       "context": {"event": {}}})
+    roads = deps().directory.staff("roads")
+    before = len(sent_to(roads.email))
+
+    for delivery in ("first", "again"):
+        result = handler("notifications")({"Records": [_record(delivery, body)]},
+                                          lambda_context)
+        assert result == {"batchItemFailures": []}
+
+    assert len(sent_to(roads.email)) == before + 1
+
+
+def _record(message_id: str, body: str,
+            arn: str = "arn:aws:sqs:eu-central-1:123456789012:notifications") -> dict:
+    return {
+        "messageId": message_id,
+        "receiptHandle": f"handle-{message_id}",
+        "body": body,
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0",
+                       "SenderId": "test", "ApproximateFirstReceiveTimestamp": "0"},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": arn,
+        "awsRegion": "eu-central-1",
+    }
