@@ -212,9 +212,11 @@ def create_app(
     region: str = "eu-central-1",
     web: Path | None = WEB,
     simulator=None,
+    mailbox=None,
     namespace: str = "",
 ) -> Flask:
-    """The gateway app. `simulator` is a blueprint to mount (see `local.simulator`)."""
+    """The gateway app. `simulator` and `mailbox` are blueprints to mount (`local.simulator`,
+    `local.mailbox`)."""
     gateway = Gateway(template, region=region, namespace=namespace)
     app = Flask("otklik-local", static_folder=None)
     app.config["JSON_AS_ASCII"] = False
@@ -229,6 +231,8 @@ def create_app(
 
     if simulator is not None:
         app.register_blueprint(simulator, url_prefix="/sim")
+    if mailbox is not None:
+        app.register_blueprint(mailbox, url_prefix="/mail")
 
     @app.get("/")
     def index():

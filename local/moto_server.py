@@ -4,7 +4,8 @@ moto's DynamoDB runs `TransactWriteItems` without a lock and rolls a failed tran
 restoring a copy of the whole table taken when it began: two transactions at once can wipe out
 each other's writes, where real DynamoDB would fail one of them cleanly. Serialising DynamoDB
 requests gives the local run and the tests DynamoDB's isolation (moto is bound by the GIL
-anyway, so little is lost). Run as `python -m local.moto_server -H HOST -p PORT` for a child process.
+anyway, so little is lost). `python -m local.moto_server -H HOST -p PORT` runs it in a child
+process.
 """
 
 from __future__ import annotations

@@ -276,6 +276,7 @@ class LocalSystem:
         from werkzeug.serving import make_server
 
         from local.gateway import create_app
+        from local.mailbox import blueprint as mailbox
         from local.simulator import Monitoring, blueprint
         from local.workers import Workers
 
@@ -296,6 +297,7 @@ class LocalSystem:
             self.template,
             region=region,
             simulator=blueprint(self.simulator),
+            mailbox=mailbox(self.aws.endpoint_url) if self.aws.endpoint_url else None,
             namespace=self.namespace,
         )
         self._server = make_server(self.host, self.port, self.app, threaded=True)
@@ -360,6 +362,7 @@ def banner(system: LocalSystem) -> str:
         "",
         f"  Страница сотрудников / staff page:        {system.url}/",
         f"  Имитатор мониторинга / monitoring sim:    {system.url}/sim",
+        f"  Отправленные письма / sent e-mails:        {system.url}/mail",
         f"  API:                                      {system.url}/api/v1/...",
         f"  AWS (DynamoDB, SQS, SES):                 {aws}",
         f"  Очереди / queue consumers:                {consumers or '—'}",

@@ -253,6 +253,20 @@ def test_a_curator_works_through_the_simulators_page(local_system, client, base_
     assert client.get(f"/api/v1/cases/{case_id}", as_="tech")["status"] == "approved"
 
 
+def test_the_mailbox_page_shows_the_letters_the_system_sent(local_system, client, base_url,
+                                                            message):
+    post = message(text="Во дворе дома 7 по ул. Мира не горят фонари", topic="ЖКХ")
+    assert client.deliver(post).status == 201
+    local_system.drain()
+
+    with urllib.request.urlopen(base_url + "/mail/?to=tech%40otklik.local") as page:
+        html = page.read().decode("utf-8")
+
+    assert "Отправленные письма" in html
+    assert "Новое сообщение из открытых источников" in html
+    assert post["url"] in html
+
+
 # -- the commands ----------------------------------------------------------------------------
 
 
