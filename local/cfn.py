@@ -39,8 +39,30 @@ _FUNCTIONS = (
 )
 
 
+class TemplateError(ValueError):
+    """The template is not valid CloudFormation YAML."""
+
+
 class TemplateLoader(yaml.SafeLoader):
-    """A safe YAML loader that also understands CloudFormation's short tags."""
+    """A safe YAML loader that also understands CloudFormation's short tags, reads dates as the
+    strings CloudFormation sees (`2010-09-09`) and refuses a key given twice."""
+
+
+TemplateLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
+    loader.flatten_mapping(node)
+    result: dict = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in result:
+            raise TemplateError(f"duplicate key {key!r} at line {key_node.start_mark.line + 1}")
+        result[key] = loader.construct_object(value_node, deep=True)
+    return result
 
 
 def _construct(node: yaml.Node, loader: yaml.SafeLoader) -> Any:
@@ -48,7 +70,7 @@ def _construct(node: yaml.Node, loader: yaml.SafeLoader) -> Any:
         return loader.construct_scalar(node)
     if isinstance(node, yaml.SequenceNode):
         return loader.construct_sequence(node, deep=True)
-    return loader.construct_mapping(node, deep=True)
+    return _mapping(loader, node)
 
 
 def _function(name: str) -> Callable:
@@ -76,13 +98,21 @@ def _get_att(loader: yaml.SafeLoader, node: yaml.Node) -> dict:
 
 for _name in _FUNCTIONS:
     TemplateLoader.add_constructor(f"!{_name}", _function(_name))
+TemplateLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 TemplateLoader.add_constructor("!Ref", _ref)
 TemplateLoader.add_constructor("!Condition", _condition)
 TemplateLoader.add_constructor("!GetAtt", _get_att)
 
 
 def loads(text: str) -> dict:
-    return yaml.load(text, Loader=TemplateLoader)
+    """A template's text as plain data, intrinsics in their long form."""
+    try:
+        data = yaml.load(text, Loader=TemplateLoader)  # a SafeLoader subclass: safe
+    except yaml.YAMLError as error:
+        raise TemplateError(str(error)) from error
+    if not isinstance(data, dict):
+        raise TemplateError("a template is a mapping at the top level")
+    return data
 
 
 def load(path: Path | str = TEMPLATE) -> dict:

@@ -70,6 +70,14 @@ def test_short_tags_load_as_their_long_forms():
     assert resolver(loaded["C"]) == "otklik-x"
     assert resolver(loaded["D"]) == "x-y"
 
+def test_the_template_loader_reads_dates_as_text_and_refuses_a_repeated_key():
+    assert cfn.loads("AWSTemplateFormatVersion: 2010-09-09\n") == {
+        "AWSTemplateFormatVersion": "2010-09-09"
+    }
+    with pytest.raises(cfn.TemplateError, match="duplicate key 'A'"):
+        cfn.loads("A: 1\nB: 2\nA: 3\n")
+
+
 
 def test_every_table_and_queue_of_the_template_exists_as_declared(local_system):
     template = local_system.template

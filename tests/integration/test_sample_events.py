@@ -29,9 +29,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from local.cfn import load
 from otklik.api.signing import verify
 from otklik.service import bootstrap
-from tests.integration.cfn_yaml import load
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"

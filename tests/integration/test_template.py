@@ -26,9 +26,9 @@ from types import ModuleType
 import pytest
 from moto import mock_aws
 
+from local.cfn import load
 from otklik.adapters import tables
 from otklik.service import bootstrap
-from tests.integration.cfn_yaml import load
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
