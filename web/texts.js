@@ -146,6 +146,8 @@ export function timelinePhrase(entry, departmentName = (d) => d) {
       return `Куратор вернул ответ на доработку: ${d.comment || ""}`;
     case "published":
       return `Ответ (${DRAFT_KINDS[d.kind] || d.kind || "—"}) опубликован: ${d.url || ""}`;
+    case "publication_failed":
+      return `Автоматическая публикация не удалась: ${d.reason || ""}. Опубликуйте ответ вручную`;
     case "withdrawn":
       return `Куратор отозвал сообщение${d.comment ? `: ${d.comment}` : ""}`;
     case "deadline_warning":

@@ -1,16 +1,19 @@
 """MonitoringOutboundFunction: calls to the monitoring system, retried by the queue."""
 
-from functools import cache
+from dataclasses import replace
+from functools import lru_cache
 
 from aws_lambda_powertools import Logger
 from pydantic import ConfigDict
 
-from otklik.adapters.monitoring import MonitoringClient
+from otklik.adapters.monitoring import MonitoringClient, MonitoringRejected
 from otklik.api.batch import QueueMessage, consume
+from otklik.config import channel_settings
 from otklik.service.bootstrap import deps
 from otklik.service.outbound import report
 
 logger = Logger(service="otklik-monitoring")
+RESERVE_SECONDS = 5
 
 
 class Outbound(QueueMessage):
@@ -19,31 +22,53 @@ class Outbound(QueueMessage):
     case_id: str
 
 
-@cache
+@lru_cache(maxsize=4)
+def _client_for(base_url: str, secret: str, timeout: float, budget: float) -> MonitoringClient:
+    return MonitoringClient(base_url, secret, timeout=timeout, budget_seconds=budget)
+
+
 def _client() -> MonitoringClient | None:
     settings = deps().settings
     if not settings.monitoring_base_url:
         return None
-    return MonitoringClient(settings.monitoring_base_url, settings.webhook_secrets[0])
+    channels = channel_settings()
+    return _client_for(
+        settings.monitoring_base_url,
+        channels.monitoring_outbound_secret or settings.webhook_secrets[0],
+        channels.http_timeout_seconds,
+        channels.retry_budget_seconds,
+    )
 
 
-def _send(message: Outbound) -> None:
-    if _client() is None:  # no monitoring system to call: the desk reports to it by hand
+def _send(message: Outbound, context=None) -> None:
+    client = _client()
+    if client is None:  # no monitoring system to call: the desk reports to it by hand
         logger.warning(
             "MONITORING_BASE_URL is not set; call not made",
             extra={"kind": message.kind, "case_id": message.case_id},
         )
         return
-    fields = {k: v for k, v in (message.model_extra or {}).items()}
-    report(
-        deps(),
-        _client(),
-        kind=message.kind,
-        case_id=message.case_id,
-        request_id=message.message_id,
-        fields=fields,
-    )
+    if context is not None and hasattr(context, "get_remaining_time_in_millis"):
+        # Retries stop in time for the batch to finish within the Lambda's timeout.
+        left = context.get_remaining_time_in_millis() / 1000 - client.timeout - RESERVE_SECONDS
+        client = replace(client, budget_seconds=max(0.0, min(client.budget_seconds, left)))
+    fields = dict(message.model_extra or {})
+    try:
+        report(
+            deps(),
+            client,
+            kind=message.kind,
+            case_id=message.case_id,
+            request_id=message.message_id,
+            fields=fields,
+        )
+    except MonitoringRejected as rejected:
+        logger.error(
+            "the monitoring system refused the call",
+            extra={"kind": message.kind, "case_id": message.case_id, "status": rejected.status},
+        )
+        raise
 
 
 def lambda_handler(event, context):
-    return consume(event, context, Outbound, _send, consumer="monitoring")
+    return consume(event, context, Outbound, lambda m: _send(m, context), consumer="monitoring")

@@ -21,6 +21,9 @@ from otklik.domain.model import (
     Escalation,
     Message,
     Outcome,
+    PostCopy,
+    Publication,
+    PublicationFailure,
     Status,
     TimelineEntry,
     Timer,
@@ -136,7 +139,71 @@ def case_to_dict(case: Case) -> dict:
             }
             for e in case.escalations
         ],
+        "publications": [publication_to_dict(p) for p in case.publications],
+        "publication_failure": (
+            {
+                "draft_id": f.draft_id,
+                "network": f.network,
+                "reason": f.reason,
+                "at": iso(f.at),
+            }
+            if (f := case.publication_failure) is not None
+            else None
+        ),
     }
+
+
+def _author(a: Author) -> dict:
+    return {"id": a.id, "name": a.name, "url": a.url}
+
+
+def publication_to_dict(p: Publication) -> dict:
+    """The proof of one publication: the original post and the reply as published."""
+    o = p.original
+    return {
+        "draft_id": p.draft_id,
+        "kind": p.kind.value,
+        "network": p.network,
+        "url": p.url,
+        "published_at": iso(p.published_at),
+        "by": p.by,
+        "text": p.text,
+        "attachments": _attachments(p.attachments),
+        "response_id": p.response_id,
+        "method": p.method,
+        "in_thread": p.in_thread,
+        "original": {
+            "url": o.url,
+            "text": o.text,
+            "author": _author(o.author),
+            "detected_at": iso(o.detected_at),
+            "attachments": _attachments(o.attachments),
+        },
+    }
+
+
+def publication_from_dict(d: dict) -> Publication:
+    o = d["original"]
+    return Publication(
+        draft_id=d["draft_id"],
+        kind=DraftKind(d["kind"]),
+        network=d["network"],
+        url=d["url"],
+        published_at=parse(d["published_at"]),
+        by=d["by"],
+        text=d["text"],
+        attachments=_load_attachments(d.get("attachments")),
+        original=PostCopy(
+            url=o["url"],
+            text=o["text"],
+            author=Author(**o["author"]),
+            detected_at=parse(o["detected_at"]),
+            attachments=_load_attachments(o.get("attachments")),
+        ),
+        response_id=d.get("response_id"),
+        method=d.get("method"),
+        in_thread=d.get("in_thread"),
+    )
 
 
 def draft_to_dict(d: Draft) -> dict:
@@ -231,4 +298,11 @@ def case_from_dict(d: dict) -> Case:
             )
             for e in d["escalations"]
         ],
+        # Documents stored before proofs of publication existed have neither key.
+        publications=[publication_from_dict(p) for p in d.get("publications") or ()],
+        publication_failure=(
+            PublicationFailure(f["draft_id"], f["network"], f["reason"], parse(f["at"]))
+            if (f := d.get("publication_failure"))
+            else None
+        ),
     )

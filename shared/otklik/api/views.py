@@ -82,6 +82,25 @@ def case_detail(case: Case, tz: ZoneInfo, policy: SlaPolicy, actor: Actor) -> di
         "escalations": _localised(doc["escalations"], tz),
         "significance": case.significance,
         "allowed_actions": [a.value for a in case.allowed_actions(actor)],
+        "publications": [_publication(p, tz) for p in doc["publications"]],
+        "publication_failure": (
+            {**f, "at": _t(datetime.fromisoformat(f["at"]), tz)}
+            if (f := doc["publication_failure"])
+            else None
+        ),
+    }
+
+
+def _publication(p: dict, tz: ZoneInfo) -> dict:
+    """A proof of publication with its times in the officials' time zone."""
+    original = p["original"]
+    return {
+        **p,
+        "published_at": _t(datetime.fromisoformat(p["published_at"]), tz),
+        "original": {
+            **original,
+            "detected_at": _t(datetime.fromisoformat(original["detected_at"]), tz),
+        },
     }
 
 

@@ -121,6 +121,13 @@ class AnswerPublished(Event):
 
 
 @dataclass(frozen=True)
+class PublicationFailed(Event):
+    draft_id: str = ""
+    network: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class CaseWithdrawn(Event):
     comment: str = ""
 

@@ -185,6 +185,55 @@ class Draft:
 
 
 @dataclass(frozen=True)
+class Receipt:
+    """What the network answered when the system posted the answer itself (clause 15)."""
+
+    response_id: str | None  # the network's id of the reply (comment, post, message, topic)
+    method: str  # the API call that made it, e.g. "wall.createComment"
+    in_thread: bool = True  # False: posted on the administration's own page (the fallback)
+    text: str | None = None  # the text as posted, where it differs from the draft's
+
+
+@dataclass(frozen=True)
+class PostCopy:
+    """A copy of the citizen's post as it was answered: part of the proof of publication."""
+
+    url: str
+    text: str
+    author: Author
+    detected_at: datetime
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Proof of publication: the original post and the published reply, kept with the case."""
+
+    draft_id: str
+    kind: DraftKind
+    network: str
+    url: str
+    published_at: datetime
+    by: str  # who published: "system" (a network adapter) or the technical executor's login
+    text: str
+    attachments: tuple[Attachment, ...]
+    original: PostCopy
+    response_id: str | None = None  # None when it was published by hand
+    method: str | None = None
+    in_thread: bool | None = None  # unknown for a publication made by hand
+
+
+@dataclass(frozen=True)
+class PublicationFailure:
+    """Why the system could not publish an approved answer; a person publishes it instead."""
+
+    draft_id: str
+    network: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class TimelineEntry:
     at: datetime
     actor: str
@@ -225,6 +274,8 @@ class Case:
     drafts: list[Draft] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
     escalations: list[Escalation] = field(default_factory=list)
+    publications: list[Publication] = field(default_factory=list)  # proof of each publication
+    publication_failure: PublicationFailure | None = None  # the adapter gave up; publish by hand
     events: list[ev.Event] = field(default_factory=list, compare=False)
 
     # -- intake (clause 9) ---------------------------------------------------------------------
@@ -493,8 +544,18 @@ class Case:
 
     # -- publication (clauses 15-16) -----------------------------------------------------------
 
-    def publish(self, actor: Actor, *, url: str, now: datetime, policy: SlaPolicy) -> None:
-        """The approved answer is published and its link recorded.
+    def publish(
+        self,
+        actor: Actor,
+        *,
+        url: str,
+        now: datetime,
+        policy: SlaPolicy,
+        receipt: Receipt | None = None,
+    ) -> None:
+        """The approved answer is published and its link recorded, with a proof of publication:
+        a copy of the original post and of the reply (and the network's answer, if the system
+        posted it).
 
         A final answer closes the case; an interim one meets T2 and starts T7 for the final.
         """
@@ -507,6 +568,24 @@ class Case:
         draft.status = DraftStatus.PUBLISHED
         draft.published_url = url
         draft.published_at = now
+        m = self.message
+        self.publications.append(
+            Publication(
+                draft_id=draft.draft_id,
+                kind=draft.kind,
+                network=m.network,
+                url=url,
+                published_at=now,
+                by=actor.login,
+                text=(receipt.text if receipt and receipt.text else draft.text),
+                attachments=draft.attachments,
+                original=PostCopy(m.url, m.text, m.author, m.detected_at, m.attachments),
+                response_id=receipt.response_id if receipt else None,
+                method=receipt.method if receipt else None,
+                in_thread=receipt.in_thread if receipt else None,
+            )
+        )
+        self.publication_failure = None
         self._stop(Deadline.PUBLISH, now)
         self._stop(Deadline.ANSWER, now)
         if draft.kind is DraftKind.INTERIM:
@@ -520,6 +599,32 @@ class Case:
         )
         self._raise(ev.AnswerPublished(self.case_id, now, draft.draft_id, draft.kind, url))
         self._bump()
+
+    def publication_failed(
+        self, actor: Actor, *, draft_id: str, reason: str, now: datetime
+    ) -> bool:
+        """The network adapter gave up on an approved answer (a permanent error, or retries used
+        up): the reason is recorded, the case stays approved with T6 running, and the technical
+        executor is told to publish by hand. Once per draft; False if already recorded."""
+        if actor.role is not Role.SYSTEM:
+            raise Forbidden("Сбой публикации фиксирует только система.")
+        self._require_status(Status.APPROVED)
+        draft = self._draft(draft_id, DraftStatus.APPROVED)
+        if self.publication_failure is not None and self.publication_failure.draft_id == draft_id:
+            return False
+        reason = _required_text(reason, "reason", "Укажите причину сбоя публикации.")
+        self.publication_failure = PublicationFailure(
+            draft.draft_id, self.message.network, reason, now
+        )
+        self._record(
+            now,
+            actor,
+            "publication_failed",
+            {"draft_id": draft_id, "network": self.message.network, "reason": reason},
+        )
+        self._raise(ev.PublicationFailed(self.case_id, now, draft_id, self.message.network, reason))
+        self._bump()
+        return True
 
     # -- withdrawal ------------------------------------------------------------------------------
 

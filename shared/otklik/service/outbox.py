@@ -89,6 +89,15 @@ def messages_for(event: ev.Event, case: Case) -> list[tuple[str, dict]]:
                     answer_kind=event.kind,
                 )
             ]
+        case ev.PublicationFailed():
+            return [
+                _notify(
+                    "publication_failed",
+                    event,
+                    roles=[Role.TECHNICAL],
+                    reason=event.reason,
+                )
+            ]
         case ev.CaseWithdrawn():
             return [
                 _notify(
