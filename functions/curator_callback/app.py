@@ -21,7 +21,9 @@ def curator_callback():
             422, "validation_error", "Не указан draft_id.", {"draft_id": "обязательное поле"}
         )
     # A delivery id lets a replayed request change nothing; without one, the body is the id.
-    delivery = app.current_event.headers.get("x-delivery-id") or hashlib.sha256(body).hexdigest()
+    # Hashed, so that any header length makes a key DynamoDB accepts.
+    delivery = app.current_event.headers.get("x-delivery-id") or ""
+    delivery = hashlib.sha256(delivery.encode() if delivery else body).hexdigest()
     case = cases.curator_decision(
         d,
         external_id=callback.external_id,

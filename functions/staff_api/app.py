@@ -18,11 +18,9 @@ def login():
     d = deps()
     body = http.parse(app, LoginIn)
     member = d.directory.staff(body.login)
-    if (
-        member is None
-        or not member.active
-        or not auth.check_password(body.password, member.password_hash)
-    ):
+    # An unknown login costs the same scrypt as a known one, so timing tells no login apart.
+    stored = member.password_hash if member is not None else auth.UNKNOWN_LOGIN_HASH
+    if not auth.check_password(body.password, stored) or member is None or not member.active:
         raise http.HttpError(401, "unauthorized", "Неверный логин или пароль.")
     token = auth.issue_token(
         member.login, d.settings.token_secret, time.time(), d.settings.token_ttl_minutes

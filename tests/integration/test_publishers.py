@@ -1098,7 +1098,12 @@ def test_the_publishing_function_gets_the_channels_and_gives_up_on_the_queues_la
     ):
         assert name in variables, name
     statements = [s for p in function["Policies"] if "Statement" in p for s in p["Statement"]]
-    assert {"sqs:ChangeMessageVisibility"} <= {s["Action"] for s in statements}
+    actions = {
+        a
+        for s in statements
+        for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+    }
+    assert "sqs:ChangeMessageVisibility" in actions
     sends = {
         p["SQSSendMessagePolicy"]["QueueName"]["Fn::GetAtt"][0]
         for p in function["Policies"]

@@ -51,8 +51,7 @@ def receive(detected: datetime, topic: str = "Дороги"):
         "importance": "medium",
         "curator": {"id": "c-1", "name": "Куратор"},
     }
-    return cases.receive_message(deps(), MessageIn.model_validate(body).to_domain(),
-                                 detected).case
+    return cases.receive_message(deps(), MessageIn.model_validate(body).to_domain(), detected).case
 
 
 def who(login: str):
@@ -61,16 +60,23 @@ def who(login: str):
 
 def answer(case_id, *, executor, draft_at, approve_at, kind="final"):
     d = deps()
-    _, draft_id = cases.submit_draft(d, who(executor), case_id, text="Ответ жителю", kind=kind,
-                                     attachments=[], now=draft_at)
+    _, draft_id = cases.submit_draft(
+        d, who(executor), case_id, text="Ответ жителю", kind=kind, attachments=[], now=draft_at
+    )
     cases.approve_draft(d, who("resp"), case_id, draft_id, approve_at)
     return draft_id
 
 
 def curator(case_id, external_id, event, draft_id, now, comment=""):
-    return cases.curator_decision(deps(), external_id=external_id, event=event,
-                                  draft_id=draft_id, comment=comment, now=now,
-                                  delivery_key=f"test:{uuid.uuid4().hex}")
+    return cases.curator_decision(
+        deps(),
+        external_id=external_id,
+        event=event,
+        draft_id=draft_id,
+        comment=comment,
+        now=now,
+        delivery_key=f"test:{uuid.uuid4().hex}",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -80,51 +86,81 @@ def month(aws):
     made = {}
 
     a = receive(at(1, 9, 0))
-    cases.triage(d, tech, a.case_id, decision="accept", departments=["roads"], reason="",
-                 now=at(1, 9, 10))
+    cases.triage(
+        d, tech, a.case_id, decision="accept", departments=["roads"], reason="", now=at(1, 9, 10)
+    )
     draft = answer(a.case_id, executor="roads", draft_at=at(1, 9, 30), approve_at=at(1, 9, 40))
     curator(a.case_id, a.message.external_id, "draft_approved", draft, at(1, 10, 0))
-    cases.record_publication(d, tech, a.case_id, url="https://vk.com/wall-7_1?reply=2",
-                             now=at(1, 10, 20))
+    cases.record_publication(
+        d, tech, a.case_id, url="https://vk.com/wall-7_1?reply=2", now=at(1, 10, 20)
+    )
     made["A"] = a
 
     b = receive(at(1, 11, 0), topic="Транспорт")
-    cases.triage(d, tech, b.case_id, decision="return", departments=[],
-                 reason="Вопрос регионального уровня", now=at(1, 11, 20))
+    cases.triage(
+        d,
+        tech,
+        b.case_id,
+        decision="return",
+        departments=[],
+        reason="Вопрос регионального уровня",
+        now=at(1, 11, 20),
+    )
     made["B"] = b
 
     c = receive(at(1, 11, 0), topic="Транспорт")
     sweep(d, at(1, 11, 35))
-    cases.triage(d, tech, c.case_id, decision="not_processable", departments=[],
-                 reason="Нецензурная брань", now=at(1, 11, 40))
+    cases.triage(
+        d,
+        tech,
+        c.case_id,
+        decision="not_processable",
+        departments=[],
+        reason="Нецензурная брань",
+        now=at(1, 11, 40),
+    )
     made["C"] = c
 
     x = receive(at(1, 14, 0))
-    cases.triage(d, tech, x.case_id, decision="accept", departments=["roads"], reason="",
-                 now=at(1, 14, 20))
+    cases.triage(
+        d, tech, x.case_id, decision="accept", departments=["roads"], reason="", now=at(1, 14, 20)
+    )
     first = answer(x.case_id, executor="roads", draft_at=at(1, 15, 0), approve_at=at(1, 15, 30))
-    curator(x.case_id, x.message.external_id, "draft_returned", first, at(1, 15, 50),
-            comment="Добавьте сроки ремонта")
-    second = answer(x.case_id, executor="roads", draft_at=at(1, 16, 30),
-                    approve_at=at(1, 16, 40))
+    curator(
+        x.case_id,
+        x.message.external_id,
+        "draft_returned",
+        first,
+        at(1, 15, 50),
+        comment="Добавьте сроки ремонта",
+    )
+    second = answer(x.case_id, executor="roads", draft_at=at(1, 16, 30), approve_at=at(1, 16, 40))
     curator(x.case_id, x.message.external_id, "draft_approved", second, at(2, 9, 30))
-    cases.record_publication(d, tech, x.case_id, url="https://vk.com/wall-7_3?reply=4",
-                             now=at(2, 11, 0))
+    cases.record_publication(
+        d, tech, x.case_id, url="https://vk.com/wall-7_3?reply=4", now=at(2, 11, 0)
+    )
     made["D"] = x
 
     e = receive(at(2, 9, 0), topic="ЖКХ")
-    cases.triage(d, tech, e.case_id, decision="accept", departments=["housing"], reason="",
-                 now=at(2, 9, 5))
-    interim = answer(e.case_id, executor="housing", draft_at=at(2, 9, 10),
-                     approve_at=at(2, 9, 15), kind="interim")
+    cases.triage(
+        d, tech, e.case_id, decision="accept", departments=["housing"], reason="", now=at(2, 9, 5)
+    )
+    interim = answer(
+        e.case_id,
+        executor="housing",
+        draft_at=at(2, 9, 10),
+        approve_at=at(2, 9, 15),
+        kind="interim",
+    )
     curator(e.case_id, e.message.external_id, "draft_approved", interim, at(2, 9, 20))
-    cases.record_publication(d, tech, e.case_id, url="https://vk.com/wall-7_5?reply=6",
-                             now=at(2, 9, 30))
-    final = answer(e.case_id, executor="housing", draft_at=at(7, 10, 0),
-                   approve_at=at(7, 10, 5))
+    cases.record_publication(
+        d, tech, e.case_id, url="https://vk.com/wall-7_5?reply=6", now=at(2, 9, 30)
+    )
+    final = answer(e.case_id, executor="housing", draft_at=at(7, 10, 0), approve_at=at(7, 10, 5))
     curator(e.case_id, e.message.external_id, "draft_approved", final, at(7, 10, 10))
-    cases.record_publication(d, tech, e.case_id, url="https://vk.com/wall-7_5?reply=7",
-                             now=at(7, 10, 20))
+    cases.record_publication(
+        d, tech, e.case_id, url="https://vk.com/wall-7_5?reply=7", now=at(7, 10, 20)
+    )
     made["E"] = e
     return made
 
@@ -134,7 +170,13 @@ def test_counts_match_the_hand_computed_month(month):
     t = report.total
 
     assert (t.received, t.returned, t.not_processable, t.answered, t.interim, t.open) == (
-        5, 1, 1, 3, 0, 0)
+        5,
+        1,
+        1,
+        3,
+        0,
+        0,
+    )
     on_time = {d: (t.timers[d].met, t.timers[d].late) for d in Deadline}
     assert on_time == {
         Deadline.TRIAGE: (4, 1),  # C late
@@ -160,9 +202,15 @@ def test_departments_and_topics_are_split_and_small_ones_not_ranked(month):
     report = build_monthly(deps(), MONTH, at(31, 12, 0))
 
     assert {k: f.received for k, f in report.by_department.items()} == {
-        "roads": 2, "housing": 1, "—": 2}
+        "roads": 2,
+        "housing": 1,
+        "—": 2,
+    }
     assert {k: f.received for k, f in report.by_topic.items()} == {
-        "Дороги": 2, "Транспорт": 2, "ЖКХ": 1}
+        "Дороги": 2,
+        "Транспорт": 2,
+        "ЖКХ": 1,
+    }
     assert report.ranked == []  # fewer than 5 messages each
     assert set(report.too_few) == {"roads", "housing", "—"}
 
@@ -185,8 +233,7 @@ def test_percentile_interpolates_like_a_spreadsheet():
 
 
 def test_breach_report_names_the_officials_and_departments(month):
-    breaches = [b for b in build_breaches(deps(), MONTH)
-                if b.case_id == month["C"].case_id]
+    breaches = [b for b in build_breaches(deps(), MONTH) if b.case_id == month["C"].case_id]
 
     assert len(breaches) == 1
     only = breaches[0]
@@ -221,9 +268,12 @@ def test_the_report_is_served_to_the_head_and_refused_to_an_executor(
         return json.loads(staff(event, lambda_context)["body"])["token"]
 
     def get(login, fmt):
-        event = api_event("GET", "/api/v1/reports/monthly",
-                          headers={"authorization": f"Bearer {token(login)}"},
-                          query={"month": MONTH, "format": fmt})
+        event = api_event(
+            "GET",
+            "/api/v1/reports/monthly",
+            headers={"authorization": f"Bearer {token(login)}"},
+            query={"month": MONTH, "format": fmt},
+        )
         return staff(event, lambda_context)
 
     html = get("head", "html")
@@ -242,3 +292,21 @@ def test_the_report_is_served_to_the_head_and_refused_to_an_executor(
     refused = get("roads", "html")
     assert refused["statusCode"] == 403
     assert json.loads(refused["body"])["error"]["code"] == "forbidden"
+
+
+@pytest.mark.parametrize("month", ["9999-12", "2027-3", "1999-12", "2030-13", "сентябрь"])
+def test_a_month_out_of_form_or_range_is_refused_not_a_crash(
+    aws, handler, api_event, lambda_context, month
+):
+    staff = handler("staff_api")
+    login = api_event("POST", "/api/v1/auth/login", {"login": "head", "password": "demo"})
+    token = json.loads(staff(login, lambda_context)["body"])["token"]
+    for path in ("/api/v1/reports/monthly", "/api/v1/reports/breaches"):
+        answer = staff(
+            api_event(
+                "GET", path, headers={"authorization": f"Bearer {token}"}, query={"month": month}
+            ),
+            lambda_context,
+        )
+        assert answer["statusCode"] == 422
+        assert json.loads(answer["body"])["error"]["fields"] == {"month": month}

@@ -10,6 +10,13 @@ import secrets
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
+# Checked against when a login does not exist, so an unknown login takes as long as a wrong
+# password (no telling logins apart by timing); the login is refused whatever the outcome.
+UNKNOWN_LOGIN_HASH = (
+    "scrypt$6f746b6c696b2d756e6b6e6f776e2121$7de1a77840238ff6803c"
+    "02bd26696663f5860eb0cf564bc94e255f5d0457214b"
+)
+
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
     salt = salt or secrets.token_bytes(16)
@@ -18,13 +25,15 @@ def hash_password(password: str, salt: bytes | None = None) -> str:
 
 
 def check_password(password: str, stored: str) -> bool:
+    """True if `password` matches; False for a wrong one, a foreign scheme or a damaged hash."""
     try:
         scheme, salt, key = stored.split("$")
-    except ValueError:
+        if scheme != "scrypt":
+            return False
+        secret = password.encode()  # a lone surrogate cannot be encoded: not a password
+        candidate = hashlib.scrypt(secret, salt=bytes.fromhex(salt), dklen=32, **_SCRYPT)
+    except (ValueError, UnicodeError):
         return False
-    if scheme != "scrypt":
-        return False
-    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), dklen=32, **_SCRYPT)
     return hmac.compare_digest(candidate.hex(), key)
 
 
@@ -47,7 +56,10 @@ def issue_token(login: str, secret: str, now: float, ttl_minutes: int) -> str:
 
 
 def read_token(token: str, secret: str, now: float) -> dict | None:
-    """The token's claims if it is ours and not expired, else None."""
+    """The token's claims if it is ours and not expired, else None (never raises: whatever a
+    caller sends as a token is at worst not a token)."""
+    if not token.isascii():  # ours are base64url; compare_digest refuses non-ASCII text
+        return None
     payload, _, mac = token.partition(".")
     if not payload or not mac:
         return None
@@ -58,6 +70,12 @@ def read_token(token: str, secret: str, now: float) -> dict | None:
         claims = json.loads(_unb64(payload))
     except ValueError:
         return None
-    if not isinstance(claims, dict) or claims.get("exp", 0) < now:
+    if not (
+        isinstance(claims, dict)
+        and isinstance(claims.get("sub"), str)
+        and isinstance(claims.get("jti"), str)
+        and isinstance(claims.get("exp"), int)
+        and claims["exp"] >= now
+    ):
         return None
     return claims

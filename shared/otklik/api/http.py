@@ -6,6 +6,8 @@ Domain errors map to HTTP status once, here. Bad input is always a 4xx in the co
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import time
 from datetime import UTC, datetime
@@ -95,7 +97,10 @@ _MESSAGES_RU = {
     "datetime_parsing": "неверная дата и время",
     "datetime_type": "неверная дата и время",
     "timezone_aware": "укажите часовой пояс",
+    "date_out_of_range": "дата должна быть в 2000-2099 годах",
     "string_type": "ожидается строка",
+    "string_unicode": "недопустимые символы",
+    "url_too_long": "слишком длинная ссылка",
     "list_type": "ожидается список",
     "dict_type": "ожидается объект",
     "model_type": "ожидается объект",
@@ -108,8 +113,22 @@ def _russian(error: dict) -> str:
 
 
 def raw_body(app: APIGatewayHttpResolver) -> bytes:
-    body = app.current_event.decoded_body or ""
-    data = body.encode() if isinstance(body, str) else body
+    """The request body exactly as sent (what a signature covers), at most MAX_BODY_BYTES.
+
+    API Gateway hands over a body that is not UTF-8 text base64-encoded; it is decoded here to
+    bytes, never to text, so any bytes at all reach `parse` (which answers 400), not a 500.
+    """
+    event = app.current_event
+    body = event.body or ""
+    if len(body) > MAX_BODY_BYTES * 4 // 3 + 4:  # too large even as base64
+        raise HttpError(413, "too_large", "Слишком большой запрос.")
+    if event.is_base64_encoded:
+        try:
+            data = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise HttpError(400, "bad_json", "Тело запроса должно быть JSON.") from None
+    else:
+        data = body.encode("utf-8", "surrogatepass")
     if len(data) > MAX_BODY_BYTES:
         raise HttpError(413, "too_large", "Слишком большой запрос.")
     return data
@@ -119,7 +138,7 @@ def parse(app: APIGatewayHttpResolver, schema: type[M], data: bytes | None = Non
     data = raw_body(app) if data is None else data
     try:
         payload = json.loads(data or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[…"
         raise HttpError(400, "bad_json", "Тело запроса должно быть JSON.") from None
     if not isinstance(payload, dict):
         raise HttpError(400, "bad_json", "Тело запроса должно быть JSON-объектом.")

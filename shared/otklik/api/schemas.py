@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
+from pydantic_core import PydanticCustomError
 
 from otklik.domain import model
 
 Text = Field(min_length=1, max_length=20_000)
 Short = Field(min_length=1, max_length=500)
+
+# Deadlines are counted on the working calendar from `detected_at`, which is computed year by
+# year: a time in year 1 or 9999 cannot be computed at all, and one centuries away takes seconds.
+# A post this system answers was found in this century.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _in_this_century(value: datetime) -> datetime:
+    try:
+        inside = EARLIEST <= value < LATEST
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-23:59 has no UTC equivalent
+        inside = False
+    if not inside:  # the message officials read is in otklik.api.http._MESSAGES_RU
+        raise PydanticCustomError("date_out_of_range", "date must be in 2000-2099")
+    return value
+
+
+DetectedAt = Annotated[AwareDatetime, AfterValidator(_in_this_century)]
 
 
 class _Body(BaseModel):
@@ -35,7 +55,7 @@ class CuratorIn(_Body):
 
 class MessageIn(_Body):
     external_id: str = Short
-    detected_at: AwareDatetime
+    detected_at: DetectedAt
     network: Literal["vk", "ok", "telegram", "instagram", "web", "other"]
     url: HttpUrl
     author: AuthorIn

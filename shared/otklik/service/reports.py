@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -22,10 +23,8 @@ def report_query(query: dict, now: datetime, deps: Deps) -> tuple[str, str]:
     """(month, format) from the query string; the current local month and HTML by default."""
     month = query.get("month") or now.astimezone(deps.policy.calendar.tz).strftime("%Y-%m")
     fmt = (query.get("format") or "html").lower()
-    try:
-        datetime.strptime(month, "%Y-%m")
-    except ValueError:
-        raise InvalidInput("Месяц указывается как ГГГГ-ММ.", {"month": month}) from None
+    if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", month):
+        raise InvalidInput("Месяц указывается как ГГГГ-ММ, 2000-2099.", {"month": month})
     if fmt not in ("html", "csv", "xlsx"):
         raise InvalidInput("Формат: html, csv или xlsx.", {"format": fmt})
     return month, fmt
