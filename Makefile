@@ -10,12 +10,19 @@ STAMP := $(VENV)/.installed
 TOOLS_VENV := .venv-tools
 TOOLS_STAMP := $(TOOLS_VENV)/.installed
 
+# SAM CLI (validate, build, deploy) gets its own virtualenv too: it conflicts with the app's
+# boto3 and pydantic. Telemetry off: nothing leaves the machine but what a deploy sends to AWS.
+SAM_VENV := .venv-sam
+SAM_STAMP := $(SAM_VENV)/.installed
+SAM := env SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-central-1} \
+	$(SAM_VENV)/bin/sam
+
 # The browser of the staff-page tests: Debian's chromium, driven by Playwright without
 # `playwright install` (which would download a browser of its own).
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: test run invoke lint bench validate browser clean
+.PHONY: test run invoke lint bench validate sam-validate deploy browser fuzz clean
 
 test: $(STAMP) $(TOOLS_STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
@@ -37,17 +44,41 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# schemathesis against openapi.yaml on a local system of its own: `make test` runs a short,
+# repeatable pass (over 1,000 requests); this one generates FUZZ_EXAMPLES per operation at
+# random (about 6 minutes at 300), e.g. `make fuzz FUZZ_EXAMPLES=1000`.
+FUZZ_EXAMPLES ?= 300
+fuzz: $(STAMP)
+	OTKLIK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) OTKLIK_FUZZ_RANDOM=1 \
+		$(BIN)/python -m pytest -q tests/e2e/test_fuzz.py
+
+# Every benchmark (see bench/__main__.py), figures in bench/results.md; one alone:
+# `make bench BENCH=deadlines` (deadlines, imports, lifecycle, sweeper, intake).
 bench: $(STAMP)
-	PYTHONPATH=shared $(BIN)/python -m bench.deadlines
+	$(BIN)/python -m bench $(BENCH)
 
 # cfn-lint on the SAM template (the tests also transform it with aws-sam-translator).
 validate: $(TOOLS_STAMP)
 	$(TOOLS_VENV)/bin/cfn-lint template.yaml
 
+# `sam validate --lint` works offline (no credentials, no Docker).
+sam-validate: $(SAM_STAMP)
+	$(SAM) validate --lint
+
+# Deploy to AWS (or a compatible cloud): needs credentials, and python3.11 on PATH for
+# `sam build`. The first time `--guided` asks for the stack's parameters (the two secrets are
+# NoEcho: see samconfig.toml and template.yaml) and can save the answers to samconfig.toml;
+# later `make deploy GUIDED=` deploys with the saved settings.
+GUIDED ?= --guided
+deploy: $(SAM_STAMP)
+	$(SAM) validate --lint
+	$(SAM) build
+	$(SAM) deploy $(GUIDED)
+
 browser: $(CHROMIUM)
 
 clean:
-	rm -rf $(VENV) $(TOOLS_VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS_VENV) $(SAM_VENV) .aws-sam .pytest_cache .hypothesis
 
 $(STAMP): requirements-dev.txt shared/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,6 +92,13 @@ $(TOOLS_STAMP): requirements-tools.txt
 	$(TOOLS_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(TOOLS_VENV)/bin/python -m pip install --quiet -r requirements-tools.txt
 	touch $(TOOLS_STAMP)
+
+$(SAM_STAMP): requirements-sam.txt
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	echo '*' > $(SAM_VENV)/.gitignore
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install --quiet -r requirements-sam.txt
+	touch $(SAM_STAMP)
 
 $(CHROMIUM):
 	$(SUDO) apt-get update
