@@ -138,8 +138,11 @@ class CaseStore:
     def case_ids_of_month(self, month: str) -> list[str]:
         return [r.case_id for r in CaseRecord.by_month.query(month)]
 
-    def received_since(self, since: datetime, until: datetime) -> list[Case]:
-        """Cases received in [since, until], through the by-month index (one or two months)."""
+    def received_since(
+        self, since: datetime, until: datetime, *, exclude: str | None = None
+    ) -> list[Case]:
+        """Cases received in [since, until], through the by-month index (one or two months),
+        but `exclude` (the case at hand, already loaded)."""
         months = {
             since.astimezone(self.timezone).strftime("%Y-%m"),
             until.astimezone(self.timezone).strftime("%Y-%m"),
@@ -152,7 +155,7 @@ class CaseStore:
             for m in sorted(months)
             for r in CaseRecord.by_month.query(m, range_key_condition=window)
         ]
-        return self.get_many(ids)
+        return self.get_many(i for i in ids if i != exclude)
 
     def earlier_cases(self, case: Case, since: datetime) -> list[Case]:
         """Earlier cases in the same thread or by the same author since `since` (clause 18)."""

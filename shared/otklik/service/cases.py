@@ -114,7 +114,11 @@ def route(deps: Deps, case_id: str, now: datetime) -> Case:
         if earlier and earlier[0].departments:
             departments = list(earlier[0].departments)
     recent_since = case.received_at - timedelta(minutes=deps.policy.surge.window_minutes)
-    reason = significance(case, store.received_since(recent_since, case.received_at), deps.policy)
+    reason = significance(
+        case,
+        store.received_since(recent_since, case.received_at, exclude=case.case_id),
+        deps.policy,
+    )
     if reason is not None:
         case.report_significance(SYSTEM_ACTOR, reason=reason, now=now)
     case.propose_routing(

@@ -37,12 +37,13 @@ def sweep(deps: Deps, now: datetime) -> SweepReport:
     policy = deps.policy
     horizon = policy.calendar.add_working_minutes(now, max(policy.warn_before_minutes, default=0))
     store = deps.store()
+    roster = Roster(deps)
     due_ids = [case_id for case_id, _ in store.open_case_ids(due_before=horizon)]
     for case_id in due_ids:
         report.examined += 1
         try:
             case = store.get(case_id)
-            done = escalate_case(case, deps, now)
+            done = escalate_case(case, policy, roster, now)
             if done:
                 commit(deps, store, case, now)
                 report.escalations += [(case_id, *d) for d in done]
@@ -54,12 +55,32 @@ def sweep(deps: Deps, now: datetime) -> SweepReport:
     return report
 
 
-def escalate_case(case: Case, deps: Deps, now: datetime) -> list[tuple[str, str, int]]:
+class Roster:
+    """The staff directory, read once per sweep and only if some notice is due."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._members = None
+
+    def logins(self, roles, departments) -> tuple[str, ...]:
+        if self._members is None:
+            self._members = [m for m in self._deps.directory.all_staff() if m.active]
+        return tuple(
+            dict.fromkeys(
+                m.login
+                for m in self._members
+                if m.role in roles and (m.role is not Role.EXECUTOR or m.department in departments)
+            )
+        )
+
+
+def escalate_case(
+    case: Case, policy: SlaPolicy, roster: Roster, now: datetime
+) -> list[tuple[str, str, int]]:
     """Record every warning and breach now due on `case`; returns (timer, kind, level) done."""
-    policy = deps.policy
     done = []
     for timer in case.running_timers():
-        for kind, level, recipients in due_notices(timer, case, policy, deps, now):
+        for kind, level, recipients in due_notices(timer, case, policy, roster, now):
             if case.escalate(
                 SYSTEM_ACTOR,
                 timer=timer.key,
@@ -73,14 +94,13 @@ def escalate_case(case: Case, deps: Deps, now: datetime) -> list[tuple[str, str,
     return done
 
 
-def due_notices(timer: Timer, case: Case, policy: SlaPolicy, deps: Deps, now: datetime):
+def due_notices(timer: Timer, case: Case, policy: SlaPolicy, roster: Roster, now: datetime):
     """(kind, level, recipients) of each notice whose time has come for a running timer."""
-    accountable = _accountable(timer, case, policy, deps)
     if now < timer.due:
         warnings = [m for m, at in policy.warnings_due(timer.due) if at <= now]
         if warnings:  # only the nearest: a late sweep does not send a stale earlier warning
             level = policy.warn_before_minutes.index(min(warnings))
-            yield "warning", level, accountable
+            yield "warning", level, _accountable(timer, case, policy, roster)
         return
     curators_clock = policy.spec(timer.deadline).party is Party.CURATOR
     for step in policy.escalation:
@@ -88,27 +108,20 @@ def due_notices(timer: Timer, case: Case, policy: SlaPolicy, deps: Deps, now: da
             break  # the curator's delay is recorded and watched, not escalated inside
         if policy.calendar.add_working_minutes(timer.due, step.after_minutes) > now:
             break
-        logins = accountable if step.level == 0 else _logins(deps, step.roles, ())
+        if step.level == 0:
+            logins = _accountable(timer, case, policy, roster)
+        else:
+            logins = roster.logins(step.roles, ())
         yield "breach", step.level, logins
 
 
-def _accountable(timer: Timer, case: Case, policy: SlaPolicy, deps: Deps) -> tuple[str, ...]:
+def _accountable(timer: Timer, case: Case, policy: SlaPolicy, roster: Roster) -> tuple[str, ...]:
     role = policy.spec(timer.deadline).accountable
     if role is Role.CURATOR:  # the curator's clock: the desk watches it, it does not block
-        return _logins(deps, (Role.TECHNICAL,), ())
+        return roster.logins((Role.TECHNICAL,), ())
     departments = (
         (timer.department,) if timer.deadline is Deadline.CONTRIBUTION else case.departments
     )
     if role is Role.EXECUTOR and case.is_joint and timer.deadline is not Deadline.CONTRIBUTION:
         role = Role.RESPONSIBLE  # the responsible executor writes a joint answer
-    return _logins(deps, (role,), departments)
-
-
-def _logins(deps: Deps, roles, departments) -> tuple[str, ...]:
-    found = []
-    for role in roles:
-        for member in deps.directory.staff_with(role):
-            if role is Role.EXECUTOR and member.department not in departments:
-                continue
-            found.append(member.login)
-    return tuple(dict.fromkeys(found))
+    return roster.logins((role,), departments)
