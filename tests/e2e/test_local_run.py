@@ -70,13 +70,13 @@ def test_short_tags_load_as_their_long_forms():
     assert resolver(loaded["C"]) == "otklik-x"
     assert resolver(loaded["D"]) == "x-y"
 
+
 def test_the_template_loader_reads_dates_as_text_and_refuses_a_repeated_key():
     assert cfn.loads("AWSTemplateFormatVersion: 2010-09-09\n") == {
         "AWSTemplateFormatVersion": "2010-09-09"
     }
     with pytest.raises(cfn.TemplateError, match="duplicate key 'A'"):
         cfn.loads("A: 1\nB: 2\nA: 3\n")
-
 
 
 def test_every_table_and_queue_of_the_template_exists_as_declared(local_system):
@@ -261,8 +261,9 @@ def test_a_curator_works_through_the_simulators_page(local_system, client, base_
     assert client.get(f"/api/v1/cases/{case_id}", as_="tech")["status"] == "approved"
 
 
-def test_the_mailbox_page_shows_the_letters_the_system_sent(local_system, client, base_url,
-                                                            message):
+def test_the_mailbox_page_shows_the_letters_the_system_sent(
+    local_system, client, base_url, message
+):
     post = message(text="Во дворе дома 7 по ул. Мира не горят фонари", topic="ЖКХ")
     assert client.deliver(post).status == 201
     local_system.drain()

@@ -87,13 +87,19 @@ def test_every_letter_renders_in_russian_without_gaps(aws, template):
 
     case = new_case()
     detail = case_detail(case, deps().display_tz, deps().policy, SYSTEM_ACTOR)
-    subject, body = render(template, {
-        "case": detail, "detail": detail, "message": detail["message"],
-        "deadlines": _Blank(detail["deadlines"]),
-        "event": _Blank({"comment": "Уточните сроки", "timer": "answer_due"}),
-        "timer_title": "публикация ответа (T2)", "due": detail["deadlines"]["answer_due"],
-        "reason": "surge",
-    })
+    subject, body = render(
+        template,
+        {
+            "case": detail,
+            "detail": detail,
+            "message": detail["message"],
+            "deadlines": _Blank(detail["deadlines"]),
+            "event": _Blank({"comment": "Уточните сроки", "timer": "answer_due"}),
+            "timer_title": "публикация ответа (T2)",
+            "due": detail["deadlines"]["answer_due"],
+            "reason": "surge",
+        },
+    )
 
     assert subject and any("а" <= ch <= "я" for ch in subject.lower())
     assert "None" not in subject + body
@@ -106,14 +112,21 @@ def test_a_malformed_message_goes_to_the_dead_letter_queue_with_its_reason(
     import boto3
 
     case = new_case()
-    good = {"message_id": uuid.uuid4().hex, "template": "new_message", "case_id": case.case_id,
-            "recipients": {"roles": ["technical"]}, "context": {"event": {}}}
+    good = {
+        "message_id": uuid.uuid4().hex,
+        "template": "new_message",
+        "case_id": case.case_id,
+        "recipients": {"roles": ["technical"]},
+        "context": {"event": {}},
+    }
     queue_arn = aws.created.queue_arns["NotificationQueue"]
-    event = {"Records": [
-        _record("bad-1", "not json at all", queue_arn),
-        _record("bad-2", json.dumps({"template": "new_message"}), queue_arn),  # no case, no id
-        _record("good-1", json.dumps(good), queue_arn),
-    ]}
+    event = {
+        "Records": [
+            _record("bad-1", "not json at all", queue_arn),
+            _record("bad-2", json.dumps({"template": "new_message"}), queue_arn),  # no case, no id
+            _record("good-1", json.dumps(good), queue_arn),
+        ]
+    }
     tech = deps().directory.staff_with(Role.TECHNICAL)[0]
     before = len(sent_to(tech.email))
 
@@ -121,55 +134,80 @@ def test_a_malformed_message_goes_to_the_dead_letter_queue_with_its_reason(
 
     assert result == {"batchItemFailures": []}  # nothing left to retry in vain
     assert len(sent_to(tech.email)) == before + 1
-    sqs = boto3.client("sqs", endpoint_url=deps().settings.endpoint_url,
-                       region_name=deps().settings.region)
-    dead = sqs.receive_message(QueueUrl=aws.created.queues["NotificationDeadLetterQueue"],
-                               MaxNumberOfMessages=10, MessageAttributeNames=["All"])
-    bodies = {m["Body"]: m["MessageAttributes"]["reason"]["StringValue"]
-              for m in dead.get("Messages", [])}
+    sqs = boto3.client(
+        "sqs", endpoint_url=deps().settings.endpoint_url, region_name=deps().settings.region
+    )
+    dead = sqs.receive_message(
+        QueueUrl=aws.created.queues["NotificationDeadLetterQueue"],
+        MaxNumberOfMessages=10,
+        MessageAttributeNames=["All"],
+    )
+    bodies = {
+        m["Body"]: m["MessageAttributes"]["reason"]["StringValue"] for m in dead.get("Messages", [])
+    }
     assert "not json at all" in bodies
     assert bodies["not json at all"].startswith("malformed message")
     assert "case_id" in bodies[json.dumps({"template": "new_message"})]
 
 
 def test_a_failing_step_is_reported_alone_for_a_retry(aws, handler, lambda_context):
-    missing = {"message_id": uuid.uuid4().hex, "template": "new_message",
-               "case_id": "no-such-case", "recipients": {"roles": ["technical"]},
-               "context": {"event": {}}}
+    missing = {
+        "message_id": uuid.uuid4().hex,
+        "template": "new_message",
+        "case_id": "no-such-case",
+        "recipients": {"roles": ["technical"]},
+        "context": {"event": {}},
+    }
     case = new_case()
     good = {**missing, "message_id": uuid.uuid4().hex, "case_id": case.case_id}
 
-    result = handler("notifications")({"Records": [
-        _record("missing-case", json.dumps(missing)), _record("fine", json.dumps(good))]},
-        lambda_context)
+    result = handler("notifications")(
+        {
+            "Records": [
+                _record("missing-case", json.dumps(missing)),
+                _record("fine", json.dumps(good)),
+            ]
+        },
+        lambda_context,
+    )
 
     assert result == {"batchItemFailures": [{"itemIdentifier": "missing-case"}]}
 
 
 def test_a_redelivered_notification_is_not_sent_twice(aws, handler, lambda_context):
     case = new_case()
-    body = json.dumps({"message_id": uuid.uuid4().hex, "template": "assigned",
-                       "case_id": case.case_id, "recipients": {"logins": ["roads"]},
-                       "context": {"event": {}}})
+    body = json.dumps(
+        {
+            "message_id": uuid.uuid4().hex,
+            "template": "assigned",
+            "case_id": case.case_id,
+            "recipients": {"logins": ["roads"]},
+            "context": {"event": {}},
+        }
+    )
     roads = deps().directory.staff("roads")
     before = len(sent_to(roads.email))
 
     for delivery in ("first", "again"):
-        result = handler("notifications")({"Records": [_record(delivery, body)]},
-                                          lambda_context)
+        result = handler("notifications")({"Records": [_record(delivery, body)]}, lambda_context)
         assert result == {"batchItemFailures": []}
 
     assert len(sent_to(roads.email)) == before + 1
 
 
-def _record(message_id: str, body: str,
-            arn: str = "arn:aws:sqs:eu-central-1:123456789012:notifications") -> dict:
+def _record(
+    message_id: str, body: str, arn: str = "arn:aws:sqs:eu-central-1:123456789012:notifications"
+) -> dict:
     return {
         "messageId": message_id,
         "receiptHandle": f"handle-{message_id}",
         "body": body,
-        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0",
-                       "SenderId": "test", "ApproximateFirstReceiveTimestamp": "0"},
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "0",
+            "SenderId": "test",
+            "ApproximateFirstReceiveTimestamp": "0",
+        },
         "messageAttributes": {},
         "md5OfBody": "",
         "eventSource": "aws:sqs",

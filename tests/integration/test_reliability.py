@@ -37,8 +37,9 @@ def new_message(**overrides):
 
 def routing_messages_for(case_id: str) -> list[dict]:
     """Take every message off the routing queue; return those about `case_id`."""
-    sqs = boto3.client("sqs", endpoint_url=deps().settings.endpoint_url,
-                       region_name=deps().settings.region)
+    sqs = boto3.client(
+        "sqs", endpoint_url=deps().settings.endpoint_url, region_name=deps().settings.region
+    )
     url = deps().settings.routing_queue_url
     found = []
     while True:
@@ -68,8 +69,11 @@ def test_a_crash_after_the_commit_loses_no_message_and_sends_it_once(aws, monkey
         cases.receive_message(deps(), new_message(external_id=f"crash-{uuid.uuid4().hex}"), now)
     monkeypatch.undo()
 
-    stored = [c for c in deps().store().received_since(now - timedelta(seconds=1), now)
-              if c.message.external_id.startswith("crash-")]
+    stored = [
+        c
+        for c in deps().store().received_since(now - timedelta(seconds=1), now)
+        if c.message.external_id.startswith("crash-")
+    ]
     assert len(stored) == 1, "the state change was committed before the crash"
     case_id = stored[0].case_id
     assert routing_messages_for(case_id) == []  # the send never happened
@@ -93,11 +97,18 @@ def test_twenty_conflicting_decisions_have_exactly_one_winner(aws):
     now = datetime.now(UTC)
     case = cases.receive_message(d, new_message(), now).case
     tech = d.directory.staff("tech").actor()
-    cases.triage(d, tech, case.case_id, decision="accept", departments=["housing"], reason="",
-                 now=now)
-    _, draft_id = cases.submit_draft(d, d.directory.staff("housing").actor(), case.case_id,
-                                     text="Вывоз мусора возобновлён", kind="final",
-                                     attachments=[], now=now)
+    cases.triage(
+        d, tech, case.case_id, decision="accept", departments=["housing"], reason="", now=now
+    )
+    _, draft_id = cases.submit_draft(
+        d,
+        d.directory.staff("housing").actor(),
+        case.case_id,
+        text="Вывоз мусора возобновлён",
+        kind="final",
+        attachments=[],
+        now=now,
+    )
     resp = d.directory.staff("resp").actor()
     start = threading.Barrier(20)
     outcomes: list[tuple[int, str]] = []
@@ -108,8 +119,7 @@ def test_twenty_conflicting_decisions_have_exactly_one_winner(aws):
             if n % 2:
                 cases.approve_draft(d, resp, case.case_id, draft_id, now)
             else:
-                cases.reject_draft(d, resp, case.case_id, draft_id, comment=f"Правка {n}",
-                                   now=now)
+                cases.reject_draft(d, resp, case.case_id, draft_id, comment=f"Правка {n}", now=now)
             outcomes.append((200, ""))
         except DomainError as error:
             outcomes.append((STATUS[type(error)], error.message))
@@ -124,8 +134,9 @@ def test_twenty_conflicting_decisions_have_exactly_one_winner(aws):
     assert all(message for code, message in outcomes if code == 409)
     final = d.store().get(case.case_id)
     assert final.version == case.version + 3  # accept, draft, and one decision
-    decisions = [e.action for e in final.timeline if e.action in ("draft_approved",
-                                                                    "draft_rejected")]
+    decisions = [
+        e.action for e in final.timeline if e.action in ("draft_approved", "draft_rejected")
+    ]
     assert len(decisions) == 1
     audit = [r.action for r in d.store().audit_trail(case.case_id)]
     assert audit.count(decisions[0]) == 1

@@ -123,8 +123,15 @@ def test_overlapping_sweeps_record_each_escalation_once(aws):
 def test_a_closed_case_gets_no_warning_and_no_breach(aws):
     case = received(at(5, 9, 0))
     tech = deps().directory.staff("tech").actor()
-    cases.triage(deps(), tech, case.case_id, decision="return", departments=[],
-                 reason="Не относится к полномочиям администрации района", now=at(5, 9, 10))
+    cases.triage(
+        deps(),
+        tech,
+        case.case_id,
+        decision="return",
+        departments=[],
+        reason="Не относится к полномочиям администрации района",
+        now=at(5, 9, 10),
+    )
 
     sweep(deps(), at(5, 9, 25))
     sweep(deps(), at(6, 17, 0))
@@ -161,8 +168,15 @@ def test_sweeper_requests_do_not_grow_with_closed_cases(aws, monkeypatch, closed
     def close_some(n: int) -> None:
         for _ in range(n):
             c = received(at(9, 9, 0))
-            cases.triage(deps(), tech, c.case_id, decision="not_processable",
-                         departments=[], reason="Нецензурная брань (п. 20)", now=at(9, 9, 5))
+            cases.triage(
+                deps(),
+                tech,
+                c.case_id,
+                decision="not_processable",
+                departments=[],
+                reason="Нецензурная брань (п. 20)",
+                now=at(9, 9, 5),
+            )
 
     counter = DynamoCalls(monkeypatch)
     sweep(deps(), now)  # settle: whatever is due now is escalated once

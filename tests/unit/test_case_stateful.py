@@ -96,7 +96,10 @@ class CaseLife(RuleBasedStateMachine):
                 get("tech"), departments=["roads"], now=now, policy=POLICY
             ),
             Status.IN_WORK: lambda: c.submit_draft(
-                get("resp" if c.is_joint else c.departments[0]) or get("resp"), text="Ответ", kind=kind, now=now
+                get("resp" if c.is_joint else c.departments[0]) or get("resp"),
+                text="Ответ",
+                kind=kind,
+                now=now,
             ),
             Status.REWORK: lambda: c.submit_draft(
                 get("resp"), text="Исправлено", kind="final", now=now
