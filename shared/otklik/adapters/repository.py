@@ -159,16 +159,19 @@ class CaseStore:
 
     def earlier_cases(self, case: Case, since: datetime) -> list[Case]:
         """Earlier cases in the same thread or by the same author since `since` (clause 18)."""
-        found: dict[str, Case] = {}
+        # The indexes hold keys only (a case's every change would otherwise rewrite it into
+        # both); the few earlier cases are read whole in one batch.
         after = CaseRecord.received_at >= codec.iso(since.astimezone(UTC))
-        for index, key in (
-            (CaseRecord.by_thread, thread_key(case.message.url)),
-            (CaseRecord.by_author, author_key(case)),
-        ):
-            for record in index.query(key, range_key_condition=after):
-                if record.case_id != case.case_id:
-                    found[record.case_id] = codec.case_from_dict(record.doc)
-        return sorted(found.values(), key=lambda c: c.received_at, reverse=True)
+        ids = {
+            record.case_id
+            for index, key in (
+                (CaseRecord.by_thread, thread_key(case.message.url)),
+                (CaseRecord.by_author, author_key(case)),
+            )
+            for record in index.query(key, range_key_condition=after)
+        }
+        ids.discard(case.case_id)
+        return sorted(self.get_many(ids), key=lambda c: c.received_at, reverse=True)
 
     def audit_trail(self, case_id: str) -> list[AuditRecord]:
         return list(AuditRecord.query(case_id))

@@ -8,7 +8,7 @@ cold start pays for nothing it does not touch and `mock_aws` is not bypassed by 
 from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from otklik.config import Settings
@@ -46,7 +46,7 @@ class ByAuthorIndex(GlobalSecondaryIndex):
 
     class Meta:
         index_name = "by-author"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     author_key = UnicodeAttribute(hash_key=True)
     received_at = UnicodeAttribute(range_key=True)
@@ -57,7 +57,7 @@ class ByThreadIndex(GlobalSecondaryIndex):
 
     class Meta:
         index_name = "by-thread"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     thread_key = UnicodeAttribute(hash_key=True)
     received_at = UnicodeAttribute(range_key=True)
