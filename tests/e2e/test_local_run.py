@@ -315,8 +315,6 @@ def test_the_simulator_script_posts_a_signed_message(local_system, base_url):
 
 def test_invoke_runs_one_function_on_a_sample_event_against_the_running_services(local_system):
     event = ROOT / "events" / "intake_message.json"
-    if not event.exists():
-        pytest.skip("events/intake_message.json is not there")
     # This system's moto (AWS_ENDPOINT_URL is in the environment) and its names.
     same = {"LOCAL_RESOURCE_PREFIX": local_system.prefix}
     done = _run(["-m", "local.invoke", "IntakeFunction", str(event)], same)

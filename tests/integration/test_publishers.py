@@ -232,7 +232,10 @@ def test_vk_a_link_without_a_thread_is_answered_on_the_administrations_wall(vk):
     assert published.receipt.in_thread is False and len(vk.own_posts) == 1
 
 
-def test_vk_too_many_requests_and_flood_control_are_retried_with_backoff(vk):
+def test_vk_too_many_requests_and_flood_control_are_retried_with_backoff(vk, monkeypatch):
+    import random
+
+    monkeypatch.setattr(random, "random", lambda: 0.0)  # no jitter: the backoff is exact
     vk.add_post(-1, 2)
     vk.fail_with(6, method="wall.createComment", times=2)  # Too many requests per second
     vk.fail_with(9, method="wall.createComment")  # Flood control
@@ -243,7 +246,7 @@ def test_vk_too_many_requests_and_flood_control_are_retried_with_backoff(vk):
     assert published.receipt.in_thread is True
     assert len(vk.method_calls("wall.createComment")) == 4
     assert sleeps[:2] == [1.0, 1.0]  # error 6: the next second
-    assert 1.0 <= sleeps[2] <= 8  # error 9: exponential backoff
+    assert sleeps[2] == 2.0  # error 9, third attempt: 0.5 s doubled twice
 
 
 def test_vk_a_rate_limit_that_outlasts_the_budget_is_left_to_the_queue(vk):
