@@ -4,7 +4,7 @@ import hashlib
 
 from otklik.api import http
 from otklik.api.schemas import CallbackIn
-from otklik.api.views import case_summary
+from otklik.api.views import monitoring_answer
 from otklik.service import cases
 from otklik.service.bootstrap import deps
 
@@ -33,10 +33,7 @@ def curator_callback():
         now=http.now(),
         delivery_key=f"callback:{delivery}",
     )
-    view = case_summary(case, d.display_tz)
-    return http.json_response(
-        200, {"case_id": view["case_id"], "status": view["status"], "deadlines": view["deadlines"]}
-    )
+    return http.json_response(200, monitoring_answer(case, d.display_tz))
 
 
 def lambda_handler(event, context):

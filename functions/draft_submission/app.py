@@ -2,7 +2,6 @@
 
 from otklik.api import http
 from otklik.api.schemas import ContributionIn, DraftIn, RejectIn
-from otklik.api.views import case_detail
 from otklik.service import cases
 from otklik.service.bootstrap import deps
 
@@ -15,7 +14,7 @@ def contribute(case_id: str):
     actor = http.caller(app, d)
     body = http.parse(app, ContributionIn)
     case = cases.contribute(d, actor, case_id, text=body.text, now=http.now())
-    return http.json_response(200, case_detail(case, d.display_tz, d.policy, actor))
+    return http.case_reply(case, d, actor)
 
 
 @app.post("/api/v1/cases/<case_id>/drafts")
@@ -32,9 +31,7 @@ def submit_draft(case_id: str):
         attachments=body.domain_attachments(),
         now=http.now(),
     )
-    return http.json_response(
-        201, {"draft_id": draft_id, **case_detail(case, d.display_tz, d.policy, actor)}
-    )
+    return http.case_reply(case, d, actor, 201, draft_id=draft_id)
 
 
 @app.post("/api/v1/cases/<case_id>/drafts/<draft_id>/approve")
@@ -42,7 +39,7 @@ def approve(case_id: str, draft_id: str):
     d = deps()
     actor = http.caller(app, d)
     case = cases.approve_draft(d, actor, case_id, draft_id, http.now())
-    return http.json_response(200, case_detail(case, d.display_tz, d.policy, actor))
+    return http.case_reply(case, d, actor)
 
 
 @app.post("/api/v1/cases/<case_id>/drafts/<draft_id>/reject")
@@ -51,7 +48,7 @@ def reject(case_id: str, draft_id: str):
     actor = http.caller(app, d)
     body = http.parse(app, RejectIn)
     case = cases.reject_draft(d, actor, case_id, draft_id, comment=body.comment, now=http.now())
-    return http.json_response(200, case_detail(case, d.display_tz, d.policy, actor))
+    return http.case_reply(case, d, actor)
 
 
 def lambda_handler(event, context):

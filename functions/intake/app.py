@@ -2,7 +2,7 @@
 
 from otklik.api import http
 from otklik.api.schemas import MessageIn
-from otklik.api.views import case_summary
+from otklik.api.views import monitoring_answer
 from otklik.service import cases
 from otklik.service.bootstrap import deps
 
@@ -14,10 +14,8 @@ def receive_message():
     d = deps()
     message = http.parse(app, MessageIn, http.signed_body(app, d)).to_domain()
     intake = cases.receive_message(d, message, http.now())
-    view = case_summary(intake.case, d.display_tz)
     return http.json_response(
-        201 if intake.created else 200,
-        {"case_id": view["case_id"], "status": view["status"], "deadlines": view["deadlines"]},
+        201 if intake.created else 200, monitoring_answer(intake.case, d.display_tz)
     )
 
 

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from otklik.api import auth, http
 from otklik.api.schemas import LoginIn, PublicationIn, TriageIn
-from otklik.api.views import case_detail, case_summary
+from otklik.api.views import case_summary
 from otklik.service import cases, inbox, reports
 from otklik.service.bootstrap import deps
 
@@ -76,7 +76,7 @@ def get_case(case_id: str):
     d = deps()
     actor = http.caller(app, d)
     case = inbox.visible_case(d, actor, case_id)
-    return http.json_response(200, case_detail(case, d.display_tz, d.policy, actor))
+    return http.case_reply(case, d, actor)
 
 
 @app.post("/api/v1/cases/<case_id>/triage")
@@ -93,7 +93,7 @@ def triage(case_id: str):
         reason=body.reason,
         now=http.now(),
     )
-    return http.json_response(200, case_detail(case, d.display_tz, d.policy, actor))
+    return http.case_reply(case, d, actor)
 
 
 @app.post("/api/v1/cases/<case_id>/publication")
@@ -102,7 +102,7 @@ def publication(case_id: str):
     actor = http.caller(app, d)
     body = http.parse(app, PublicationIn)
     case = cases.record_publication(d, actor, case_id, url=str(body.url), now=http.now())
-    return http.json_response(200, case_detail(case, d.display_tz, d.policy, actor))
+    return http.case_reply(case, d, actor)
 
 
 @app.get("/api/v1/reports/monthly")

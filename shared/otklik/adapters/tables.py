@@ -8,6 +8,7 @@ cold start pays for nothing it does not touch and `mock_aws` is not bypassed by 
 from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -110,6 +111,14 @@ class IdempotencyRecord(Model):
     key = UnicodeAttribute(hash_key=True)
     result = JSONAttribute(null=True)
     expires_at = NumberAttribute(null=True)  # TTL, epoch seconds
+
+    @classmethod
+    def find(cls, key: str) -> IdempotencyRecord | None:
+        """The record of `key` if the key has been used (a strongly consistent read)."""
+        try:
+            return cls.get(key, consistent_read=True)
+        except DoesNotExist:
+            return None
 
 
 class DirectoryRecord(Model):

@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import PutError
 
 from otklik.adapters.tables import IdempotencyRecord
 from otklik.service.bootstrap import deps
@@ -70,8 +70,4 @@ def consume(
 
 
 def _seen(key: str) -> bool:
-    try:
-        IdempotencyRecord.get(key, consistent_read=True)
-    except DoesNotExist:
-        return False
-    return True
+    return IdempotencyRecord.find(key) is not None

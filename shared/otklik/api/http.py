@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from otklik.adapters.tables import IdempotencyRecord
 from otklik.api import auth, signing
+from otklik.api.views import case_detail
 from otklik.domain import errors
 from otklik.domain.roles import Actor
 from otklik.service.bootstrap import Deps
@@ -174,12 +175,19 @@ def bearer_claims(app: APIGatewayHttpResolver, deps: Deps) -> dict | None:
 
 
 def is_revoked(jti: str) -> bool:
-    return bool(jti) and IdempotencyRecord.count(f"revoked:{jti}") > 0
+    return bool(jti) and IdempotencyRecord.find(f"revoked:{jti}") is not None
 
 
 def revoke(claims: dict) -> None:
     """Logout: the token's id is refused until the token would have expired anyway."""
     IdempotencyRecord(f"revoked:{claims['jti']}", expires_at=int(claims["exp"])).save()
+
+
+def case_reply(case, deps: Deps, actor: Actor, status: int = 200, **extra) -> Response:
+    """The case as the caller may see it: the answer of every staff action on a case."""
+    return json_response(
+        status, {**extra, **case_detail(case, deps.display_tz, deps.policy, actor)}
+    )
 
 
 def now() -> datetime:

@@ -38,6 +38,12 @@ def case_summary(case: Case, tz: ZoneInfo) -> dict:
     }
 
 
+def monitoring_answer(case: Case, tz: ZoneInfo) -> dict:
+    """What the monitoring system gets back for a message or a callback."""
+    view = case_summary(case, tz)
+    return {"case_id": view["case_id"], "status": view["status"], "deadlines": view["deadlines"]}
+
+
 def case_detail(case: Case, tz: ZoneInfo, policy: SlaPolicy, actor: Actor) -> dict:
     doc = codec.case_to_dict(case)
     timers = []

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from pynamodb.exceptions import DoesNotExist
-
 from otklik.adapters.queues import relay
 from otklik.adapters.repository import CaseStore, DuplicateKey, outbox_record, thread_key
 from otklik.adapters.tables import IdempotencyRecord
@@ -78,10 +76,8 @@ def _existing_intake(deps: Deps, key: str) -> Case | None:
 
 def _seen(key: str) -> dict | None:
     """What an idempotency key recorded, if it has been used."""
-    try:
-        return IdempotencyRecord.get(key, consistent_read=True).result
-    except DoesNotExist:
-        return None
+    record = IdempotencyRecord.find(key)
+    return record.result if record is not None else None
 
 
 # -- routing (clauses 18, 20) ------------------------------------------------------------------

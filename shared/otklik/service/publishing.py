@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import PutError
 
 from otklik.adapters.publishers.base import Published, Publisher, PublishError
 from otklik.adapters.publishers.http import Budget
@@ -152,10 +152,10 @@ def _too_late(case: Case, next_try: datetime, handover: timedelta) -> bool:
 
 
 def _posted_before(key: str) -> Published | None:
-    try:
-        found = IdempotencyRecord.get(key, consistent_read=True).result or {}
-    except DoesNotExist:
+    record = IdempotencyRecord.find(key)
+    if record is None:
         return None
+    found = record.result or {}
     return Published(
         found["url"],
         Receipt(
