@@ -1,4 +1,5 @@
-"""DraftSubmissionFunction: contributions, drafts and their internal approval (clauses 12, 17)."""
+"""DraftSubmissionFunction: contributions, drafts, their internal approval and the handover to
+the curator (clauses 12, 17)."""
 
 from otklik.api import http
 from otklik.api.schemas import ContributionIn, DraftIn, RejectIn
@@ -48,6 +49,14 @@ def reject(case_id: str, draft_id: str):
     actor = http.caller(app, d)
     body = http.parse(app, RejectIn)
     case = cases.reject_draft(d, actor, case_id, draft_id, comment=body.comment, now=http.now())
+    return http.case_reply(case, d, actor)
+
+
+@app.post("/api/v1/cases/<case_id>/drafts/<draft_id>/sent")
+def mark_sent(case_id: str, draft_id: str):
+    d = deps()
+    actor = http.caller(app, d)
+    case = cases.mark_sent(d, actor, case_id, draft_id, http.now())
     return http.case_reply(case, d, actor)
 
 

@@ -5,8 +5,18 @@ import time
 from aws_lambda_powertools.event_handler import Response
 
 from otklik.api import auth, http
-from otklik.api.schemas import LoginIn, PublicationIn, TriageIn
-from otklik.api.views import case_summary
+from otklik.api.schemas import (
+    CuratorDecisionIn,
+    LoginIn,
+    ManualMessageIn,
+    NoticeIn,
+    PublicationIn,
+    TriageIn,
+    localise,
+)
+from otklik.api.views import case_summary, notice_view
+from otklik.domain.notice import parse_notice
+from otklik.domain.roles import Action
 from otklik.service import cases, inbox, reports
 from otklik.service.bootstrap import deps
 
@@ -71,6 +81,25 @@ def list_cases():
     return http.json_response(200, {"cases": [case_summary(c, d.display_tz) for c in found]})
 
 
+@app.post("/api/v1/cases")
+def register_case():
+    d = deps()
+    actor = http.caller(app, d)
+    message = http.parse(app, ManualMessageIn).to_domain(d.policy.calendar.tz)
+    intake = cases.register_message(d, actor, message, http.now())
+    return http.case_reply(intake.case, d, actor, 201 if intake.created else 200)
+
+
+@app.post("/api/v1/notices/parse")
+def parse_pasted_notice():
+    d = deps()
+    actor = http.caller(app, d)
+    http.require(actor, Action.REGISTER)
+    body = http.parse(app, NoticeIn)
+    fields = parse_notice(body.text, now=http.now(), tz=d.policy.calendar.tz)
+    return http.json_response(200, notice_view(fields, d.display_tz))
+
+
 @app.get("/api/v1/cases/<case_id>")
 def get_case(case_id: str):
     d = deps()
@@ -91,6 +120,28 @@ def triage(case_id: str):
         decision=body.decision,
         departments=body.departments,
         reason=body.reason,
+        now=http.now(),
+    )
+    return http.case_reply(case, d, actor)
+
+
+@app.post("/api/v1/cases/<case_id>/curator-decision")
+def curator_decision(case_id: str):
+    d = deps()
+    actor = http.caller(app, d)
+    body = http.parse(app, CuratorDecisionIn)
+    if body.event != "message_withdrawn" and not body.draft_id:
+        raise http.HttpError(
+            422, "validation_error", "Не указан проект ответа.", {"draft_id": "обязательное поле"}
+        )
+    case = cases.record_curator_decision(
+        d,
+        actor,
+        case_id,
+        event=body.event,
+        draft_id=body.draft_id,
+        comment=body.comment,
+        at=localise(body.at, d.policy.calendar.tz) if body.at else None,
         now=http.now(),
     )
     return http.case_reply(case, d, actor)

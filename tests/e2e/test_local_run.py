@@ -218,8 +218,11 @@ def test_the_simulator_takes_only_signed_calls_from_the_system(local_system, bas
 
 
 def test_a_curator_works_through_the_simulators_page(local_system, client, base_url):
+    # Each form of the page carries the simulator's CSRF token.
+    csrf = {"csrf_token": local_system.simulator.csrf_token}
     form = urllib.parse.urlencode(
         {
+            **csrf,
             "text": "На ул. Ленина в с. Зудилово яма, пробили колесо.",
             "topic": "Дороги",
             "location": "с. Зудилово",
@@ -254,7 +257,12 @@ def test_a_curator_works_through_the_simulators_page(local_system, client, base_
     assert "Согласовать" in html and "Вернуть на доработку" in html
 
     decision = urllib.parse.urlencode(
-        {"external_id": sent["external_id"], "draft_id": draft_id, "event": "draft_approved"}
+        {
+            **csrf,
+            "external_id": sent["external_id"],
+            "draft_id": draft_id,
+            "event": "draft_approved",
+        }
     ).encode()
     assert _post(base_url + "/sim/decisions", decision, form_type) == 200
     assert local_system.simulator.decisions[-1]["status"] == 200

@@ -284,6 +284,10 @@ class Desk:
         return detail
 
 
+def now_local(aws) -> str:
+    return datetime.now(ZoneInfo(aws.env["DISPLAY_TIMEZONE"])).isoformat(timespec="minutes")
+
+
 def receive(desk: Desk, tag: str) -> tuple[str, str]:
     """A new message through intake and routing: (case id, external id)."""
     external_id = f"{json.loads(sample('intake_message')['body'])['external_id']}-{tag}"
@@ -368,6 +372,35 @@ def test_sample_events_take_a_message_to_a_published_answer(
         "curator_callback_withdrawn", body={"external_id": joint_external_id}
     )
     assert (status, withdrawn["status"]) == (200, "withdrawn"), withdrawn
+
+    # Without an integration: a message read in the monitoring system's e-mail notice is
+    # registered by hand, its draft entered there and the curator's approval recorded here.
+    status, read = desk.http("staff_parse_notice")
+    assert status == 200, read
+    assert read["missing"] == [] and read["fields"]["external_id"] == "IM-4821937"
+    post = f"https://vk.com/wall-170171414_{uuid.uuid4().int % 10**8}"
+    registration = {"url": post, "external_id": f"IM-{tag}", "detected_at": now_local(aws)}
+    status, manual = desk.http("staff_register_case", body=registration)
+    assert (status, manual["source"], manual["status"]) == (201, "manual", "received"), manual
+    status, again = desk.http("staff_register_case", body=registration)
+    assert (status, again["case_id"]) == (200, manual["case_id"])
+    manual_id = manual["case_id"]
+    assert desk.queue("routing_sqs", case_id=manual_id) == {"batchItemFailures": []}
+    status, _ = desk.http("staff_triage", case_id=manual_id)
+    status, drafted = desk.http("draft_submit", case_id=manual_id)
+    assert status == 201, drafted
+    manual_draft = drafted["draft_id"]
+    status, ready = desk.http("draft_approve", case_id=manual_id, draft_id=manual_draft)
+    assert (status, ready["status"]) == (200, "ready_to_send"), ready
+    status, sent = desk.http("draft_mark_sent", case_id=manual_id, draft_id=manual_draft)
+    assert (status, sent["status"]) == (200, "curator_review"), sent
+    status, decided = desk.http(
+        "staff_curator_decision", case_id=manual_id, body={"draft_id": manual_draft}
+    )
+    assert (status, decided["status"]) == (200, "approved"), decided
+    assert decided["timeline"][-1]["details"]["via"] == "manual"
+    status, published = desk.http("staff_publication", case_id=manual_id)
+    assert (status, published["status"]) == (200, "answered"), published
 
     # Reports of this month, for the responsible executor and the head.
     month = datetime.now(ZoneInfo(aws.env["DISPLAY_TIMEZONE"])).strftime("%Y-%m")

@@ -33,7 +33,7 @@ from local import ROOT
 from local.gateway import Gateway, create_app
 from otklik.adapters.tables import AuditRecord
 from otklik.api import auth, http, signing
-from otklik.api.schemas import MessageIn
+from otklik.api.schemas import ManualMessageIn, MessageIn
 from otklik.domain.model import Case, Status
 from otklik.service import bootstrap, cases
 from otklik.service.bootstrap import deps
@@ -239,6 +239,36 @@ class Desk:
             comment="",
             now=datetime.now(UTC),
             delivery_key=f"callback:{uuid.uuid4().hex}",
+        )
+        return case, draft_id
+
+    def ready_to_send(self) -> tuple[Case, str]:
+        """A case registered by hand whose draft the responsible executor approved."""
+        body = new_message()
+        message = ManualMessageIn.model_validate(
+            {k: v for k, v in body.items() if k not in ("curator", "network")}
+        ).to_domain(self.d.policy.calendar.tz)
+        case = cases.register_message(self.d, self.actor("tech"), message, datetime.now(UTC)).case
+        case = cases.triage(
+            self.d,
+            self.actor("tech"),
+            case.case_id,
+            decision="accept",
+            departments=["roads"],
+            reason="",
+            now=datetime.now(UTC),
+        )
+        case, draft_id = cases.submit_draft(
+            self.d,
+            self.actor("roads"),
+            case.case_id,
+            text="Проект ответа: ремонт запланирован.",
+            kind="final",
+            attachments=[],
+            now=datetime.now(UTC),
+        )
+        case = cases.approve_draft(
+            self.d, self.actor("resp"), case.case_id, draft_id, datetime.now(UTC)
         )
         return case, draft_id
 
@@ -718,6 +748,39 @@ SCENARIOS: dict[str, Scenario] = {
         {"comment": "Уточните сроки."},
         "draft_rejected",
     ),
+    "register-case": Scenario(
+        "POST",
+        "/api/v1/cases",
+        lambda d: (None, None),
+        {
+            "url": "https://vk.com/wall-77_9900001?reply=9900002",
+            "text": "Когда починят освещение на ул. Садовой?",
+            "author": {"name": "Житель"},
+            "detected_at": "2026-01-15T10:00:00+07:00",
+            "topic": "Благоустройство",
+            "importance": "low",
+        },
+    ),
+    "parse-notice": Scenario(
+        "POST",
+        "/api/v1/notices/parse",
+        lambda d: (None, None),
+        {"text": "Дата обнаружения: 02.12.2026 10:15\nСсылка: https://vk.com/wall-1_2"},
+    ),
+    "mark-sent": Scenario(
+        "POST",
+        "/api/v1/cases/{case_id}/drafts/{draft_id}/sent",
+        lambda d: d.ready_to_send(),
+        None,
+        "draft_sent_to_curator",
+    ),
+    "record-curator-decision": Scenario(
+        "POST",
+        "/api/v1/cases/{case_id}/curator-decision",
+        lambda d: (d.in_work("roads"), None),
+        {"event": "message_withdrawn", "comment": "Автор удалил пост."},
+        "withdrawn",
+    ),
     "record-publication": Scenario(
         "POST",
         "/api/v1/cases/{case_id}/publication",
@@ -752,6 +815,10 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int]] = {
     "draft-joint-case":        (403, 201, 403, 403, 403, 401),
     "approve-draft":           (403, 200, 403, 403, 403, 401),
     "reject-draft":            (403, 200, 403, 403, 403, 401),
+    "register-case":           (201, 403, 403, 403, 403, 401),
+    "parse-notice":            (200, 403, 403, 403, 403, 401),
+    "mark-sent":               (200, 403, 403, 403, 403, 401),
+    "record-curator-decision": (200, 403, 403, 403, 403, 401),
     "record-publication":      (200, 403, 403, 403, 403, 401),
     "monthly-report":          (403, 200, 403, 403, 200, 401),
     "breach-report":           (403, 200, 403, 403, 200, 401),
@@ -942,7 +1009,10 @@ def test_every_action_leaves_one_audit_entry_with_who_and_when(api, desk):
         lambda: api("POST", f"{base}/publication", {"url": "https://vk.com/wall-1_2"}, as_="tech"),
         200,
     )
-    refused(
+    # withdrawing an answered message contradicts the record: refused, kept, told to tech
+    step(
+        "c-1",
+        "curator_decision_conflict",
         lambda: api.signed(CALLBACKS, {"external_id": external_id, "event": "message_withdrawn"}),
         409,
     )

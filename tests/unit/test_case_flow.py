@@ -217,7 +217,11 @@ def test_receiving_a_message_starts_triage_answer_and_send_to_curator_deadlines(
     assert case.next_due() == desk.at("Mon 10:35")
     assert case.timeline == [
         TimelineEntry(
-            desk.at("Mon 10:05"), "system", Role.SYSTEM, "received", {"external_id": "im-123"}
+            desk.at("Mon 10:05"),
+            "system",
+            Role.SYSTEM,
+            "received",
+            {"external_id": "im-123", "via": "webhook"},
         )
     ]
     assert case.pull_events() == [ev.MessageReceived("case-1", desk.at("Mon 10:05"), "high")]
@@ -496,8 +500,10 @@ def test_triage_that_closes_the_case_meets_t1_and_cancels_the_answer_timers(
         assert (timer.stopped_at, timer.outcome) == (desk.at("Mon 10:30"), Outcome.CANCELLED)
     assert case.deadlines() == {}
     assert case.next_due() is None
+    # a return reaches the curator by our call to the monitoring system
+    via = {"via": "integration"} if action == "returned_to_curator" else {}
     assert case.timeline[-1] == TimelineEntry(
-        desk.at("Mon 10:30"), "tech", Role.TECHNICAL, action, {"reason": reason}
+        desk.at("Mon 10:30"), "tech", Role.TECHNICAL, action, {"reason": reason, **via}
     )
     assert case.pull_events() == [event_type("case-1", desk.at("Mon 10:30"), reason)]
 
@@ -636,7 +642,7 @@ def test_internal_approval_sends_the_draft_to_the_curator_and_meets_t3(desk):
         "resp",
         Role.RESPONSIBLE,
         "draft_approved",
-        {"draft_id": draft.draft_id},
+        {"draft_id": draft.draft_id, "via": "integration"},
     )
     assert case.pull_events() == [
         ev.DraftSentToCurator("case-1", desk.at("Mon 11:30"), draft.draft_id, DraftKind.FINAL)
@@ -738,7 +744,11 @@ def test_curator_approval_stops_t4_and_starts_the_half_hour_to_publish(desk, cur
         "publish_due": desk.at("Mon 12:20"),
     }
     assert case.timeline[-1] == TimelineEntry(
-        desk.at("Mon 11:50"), "c-1", Role.CURATOR, "curator_approved", {"draft_id": draft.draft_id}
+        desk.at("Mon 11:50"),
+        "c-1",
+        Role.CURATOR,
+        "curator_approved",
+        {"draft_id": draft.draft_id, "via": "callback"},
     )
     assert case.pull_events() == [
         ev.DraftApprovedByCurator("case-1", desk.at("Mon 11:50"), draft.draft_id)
@@ -786,7 +796,7 @@ def test_curator_return_sends_the_draft_to_rework_with_an_hour_to_resend(desk, c
         "c-1",
         Role.CURATOR,
         "curator_returned",
-        {"draft_id": draft.draft_id, "comment": RETURN_COMMENT},
+        {"draft_id": draft.draft_id, "comment": RETURN_COMMENT, "via": "callback"},
     )
     assert case.pull_events() == [
         ev.DraftReturnedByCurator(
@@ -980,7 +990,7 @@ def test_the_curator_may_withdraw_an_open_case_and_every_running_timer_is_cancel
         DraftStatus.WITHDRAWN if s in in_progress else s for s in drafts_before
     ]
     assert case.timeline[-1] == TimelineEntry(
-        now, "c-1", Role.CURATOR, "withdrawn", {"comment": "Автор удалил пост."}
+        now, "c-1", Role.CURATOR, "withdrawn", {"comment": "Автор удалил пост.", "via": "callback"}
     )
     assert case.pull_events() == [ev.CaseWithdrawn("case-1", now, "Автор удалил пост.")]
 
@@ -992,7 +1002,7 @@ def test_withdrawal_without_a_comment_leaves_no_reason(desk):
 
     assert case.status is Status.WITHDRAWN
     assert case.resolution_reason is None
-    assert case.timeline[-1].details == {"comment": ""}
+    assert case.timeline[-1].details == {"comment": "", "via": "callback"}
 
 
 # -- every timer: start, due, stop -----------------------------------------------------------------

@@ -39,7 +39,10 @@ SCENARIOS: dict[str, tuple[str, ...]] = {
     "in_work_joint": ("accept_joint",),
     "internal_review_joint": ("accept_joint", "draft_resp"),
     "rework_joint": ("accept_joint", "draft_resp", "approve", "curator_return"),
+    # registered by hand: the approved draft waits to be entered into the monitoring system
+    "ready_to_send": ("accept", "draft", "approve"),
 }
+MANUAL_SCENARIOS = frozenset({"ready_to_send"})
 STATUS_SCENARIO = {status: status.value for status in Status}
 
 Step = Callable[[Case, dict[str, Actor], datetime, object], object]
@@ -129,6 +132,11 @@ OPS: dict[str, tuple[Action, str, Op]] = {
         "resp",
         lambda c, a, x: c.approve_draft(a, draft_id=_draft_id(c), now=x.now, policy=x.policy),
     ),
+    "mark_sent": (
+        Action.MARK_SENT,
+        "tech",
+        lambda c, a, x: c.mark_sent(a, draft_id=_draft_id(c), now=x.now, policy=x.policy),
+    ),
     "reject_draft": (
         Action.REJECT_DRAFT,
         "resp",
@@ -181,6 +189,7 @@ OPEN = frozenset(
         Status.RECEIVED,
         Status.IN_WORK,
         Status.INTERNAL_REVIEW,
+        Status.READY_TO_SEND,
         Status.CURATOR_REVIEW,
         Status.REWORK,
         Status.APPROVED,
@@ -198,6 +207,7 @@ ALLOWED_FROM: dict[str, frozenset[Status]] = {
     "submit_draft": frozenset({Status.IN_WORK, Status.REWORK, Status.AWAITING_FINAL}),
     "approve_draft": frozenset({Status.INTERNAL_REVIEW}),
     "reject_draft": frozenset({Status.INTERNAL_REVIEW}),
+    "mark_sent": frozenset({Status.READY_TO_SEND}),
     "curator_approve": frozenset({Status.CURATOR_REVIEW}),
     "curator_return": frozenset({Status.CURATOR_REVIEW}),
     "publish": frozenset({Status.APPROVED}),
@@ -223,6 +233,7 @@ OP_SCENARIO = {
     "submit_draft": "in_work",
     "approve_draft": "internal_review",
     "reject_draft": "internal_review",
+    "mark_sent": "ready_to_send",
     "curator_approve": "curator_review",
     "curator_return": "curator_review",
     "publish": "approved",
@@ -254,12 +265,11 @@ def build(actors, policy, make_message, local) -> Callable[[str], Case]:
 
     def build(name: str) -> Case:
         clock = iter(local(2026, 2, 9, 10, 5) + timedelta(minutes=5 * i) for i in range(100))
-        case = Case.receive(
-            make_message(detected_at=local(2026, 2, 9, 10, 0)),
-            now=next(clock),
-            policy=policy,
-            case_id="case-1",
-        )
+        message = make_message(detected_at=local(2026, 2, 9, 10, 0))
+        if name in MANUAL_SCENARIOS:
+            case = Case.register(actors["tech"], message, now=next(clock), policy=policy)
+        else:
+            case = Case.receive(message, now=next(clock), policy=policy, case_id="case-1")
         for step in SCENARIOS[name]:
             STEPS[step](case, actors, next(clock), policy)
         expected = name.removesuffix("_joint")
@@ -335,14 +345,17 @@ def test_the_transition_matrix_covers_every_state_and_every_transition():
 
 def test_the_permission_table_follows_the_regulation():
     assert {action: set(roles) for action, roles in PERMISSIONS.items()} == {
+        Action.REGISTER: {Role.TECHNICAL},
         Action.TRIAGE: {Role.TECHNICAL},
         Action.CONTRIBUTE: {Role.EXECUTOR},
         Action.SUBMIT_DRAFT: {Role.EXECUTOR, Role.RESPONSIBLE},
         Action.APPROVE_DRAFT: {Role.RESPONSIBLE},
         Action.REJECT_DRAFT: {Role.RESPONSIBLE},
-        Action.CURATOR_DECIDE: {Role.CURATOR},
+        Action.MARK_SENT: {Role.TECHNICAL},
+        # the technical executor records what the curator decided in the monitoring system
+        Action.CURATOR_DECIDE: {Role.CURATOR, Role.TECHNICAL},
         Action.PUBLISH: {Role.TECHNICAL, Role.SYSTEM},
-        Action.WITHDRAW: {Role.CURATOR},
+        Action.WITHDRAW: {Role.CURATOR, Role.TECHNICAL},
         Action.ROUTE: {Role.SYSTEM},
         Action.ESCALATE: {Role.SYSTEM},
         Action.VIEW_REPORTS: {Role.RESPONSIBLE, Role.HEAD},
@@ -703,6 +716,7 @@ PAGE_ACTIONS: dict[Action, tuple[str, ...]] = {
     Action.SUBMIT_DRAFT: ("submit_draft",),
     Action.APPROVE_DRAFT: ("approve_draft",),
     Action.REJECT_DRAFT: ("reject_draft",),
+    Action.MARK_SENT: ("mark_sent",),
     Action.CURATOR_DECIDE: ("curator_approve", "curator_return"),
     Action.PUBLISH: ("publish",),
     Action.WITHDRAW: ("withdraw",),
@@ -751,13 +765,16 @@ def test_allowed_actions_follows_the_flow_for_the_usual_people(build, actors):
     def allowed(scenario, who):
         return set(build(scenario).allowed_actions(actors[who]))
 
-    assert allowed("received", "tech") == {Action.TRIAGE}
+    assert allowed("received", "tech") == {Action.TRIAGE, Action.WITHDRAW}
     assert allowed("in_work", "roads") == {Action.SUBMIT_DRAFT}
     assert allowed("in_work_joint", "roads") == {Action.CONTRIBUTE}
     assert allowed("in_work_joint", "resp") == {Action.SUBMIT_DRAFT}
     assert allowed("internal_review", "resp") == {Action.APPROVE_DRAFT, Action.REJECT_DRAFT}
     assert allowed("curator_review", "curator") == {Action.CURATOR_DECIDE, Action.WITHDRAW}
-    assert allowed("approved", "tech") == {Action.PUBLISH}
+    assert allowed("curator_review", "tech") == {Action.CURATOR_DECIDE, Action.WITHDRAW}
+    assert allowed("ready_to_send", "tech") == {Action.MARK_SENT, Action.WITHDRAW}
+    assert allowed("ready_to_send", "resp") == set()
+    assert allowed("approved", "tech") == {Action.PUBLISH, Action.WITHDRAW}
     assert allowed("awaiting_final", "roads") == {Action.SUBMIT_DRAFT}
     assert allowed("answered", "curator") == set()
     assert allowed("in_work", "head") == set()

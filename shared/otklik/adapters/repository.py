@@ -173,6 +173,12 @@ class CaseStore:
         ids.discard(case.case_id)
         return sorted(self.get_many(ids), key=lambda c: c.received_at, reverse=True)
 
+    def in_thread(self, url: str) -> list[Case]:
+        """Every case in the thread of `url` (a post registered by hand may have come by
+        webhook already)."""
+        ids = [r.case_id for r in CaseRecord.by_thread.query(thread_key(url))]
+        return self.get_many(ids)
+
     def audit_trail(self, case_id: str) -> list[AuditRecord]:
         return list(AuditRecord.query(case_id))
 

@@ -20,7 +20,7 @@ from otklik.adapters.tables import IdempotencyRecord
 from otklik.api import auth, signing
 from otklik.api.views import case_detail
 from otklik.domain import errors
-from otklik.domain.roles import Actor
+from otklik.domain.roles import Action, Actor
 from otklik.service.bootstrap import Deps
 
 M = TypeVar("M", bound=BaseModel)
@@ -65,7 +65,8 @@ def resolver() -> APIGatewayHttpResolver:
 
     @app.exception_handler(errors.DomainError)
     def domain_error(error: errors.DomainError):
-        return error_response(STATUS.get(type(error), 422), error.code, error.message, error.fields)
+        status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 422)
+        return error_response(status, error.code, error.message, error.fields)
 
     @app.exception_handler(HttpError)
     def http_error(error: HttpError):
@@ -155,6 +156,12 @@ def caller(app: APIGatewayHttpResolver, deps: Deps) -> Actor:
     if member is None or not member.active:
         raise HttpError(401, "unauthorized", "Войдите в систему.")
     return member.actor()
+
+
+def require(actor: Actor, action: Action) -> None:
+    """A role check for a step that touches no case (the case checks its own steps)."""
+    if not actor.may(action):
+        raise errors.Forbidden("Это действие недоступно для вашей роли.")
 
 
 def signed_body(app: APIGatewayHttpResolver, deps: Deps) -> bytes:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
 from pydantic_core import PydanticCustomError
 
 from otklik.domain import model
+from otklik.domain.links import network_of
 
 Text = Field(min_length=1, max_length=20_000)
 Short = Field(min_length=1, max_length=500)
@@ -31,6 +32,22 @@ def _in_this_century(value: datetime) -> datetime:
 
 
 DetectedAt = Annotated[AwareDatetime, AfterValidator(_in_this_century)]
+
+
+def _year_in_this_century(value: datetime) -> datetime:
+    if value.tzinfo is not None:
+        return _in_this_century(value)
+    if not EARLIEST.year <= value.year < LATEST.year:
+        raise PydanticCustomError("date_out_of_range", "date must be in 2000-2099")
+    return value
+
+
+# A time typed by an official: with an offset, or read as the administration's local time.
+LocalTime = Annotated[datetime, AfterValidator(_year_in_this_century)]
+
+
+def localise(value: datetime, tz: tzinfo) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=tz)
 
 
 class _Body(BaseModel):
@@ -80,6 +97,67 @@ class MessageIn(_Body):
             importance=self.importance,
             curator=model.Curator(self.curator.id, self.curator.name),
         )
+
+
+Network = Literal["vk", "ok", "telegram", "instagram", "web", "other"]
+
+
+class ManualAuthorIn(_Body):
+    name: str = Short
+    url: str = Field(default="", max_length=2000)
+    id: str = Field(default="", max_length=500)
+
+
+class ManualCuratorIn(_Body):
+    name: str = Field(default="", max_length=500)
+
+
+class ManualMessageIn(_Body):
+    """A message registered by hand from the monitoring system's page or e-mail notice."""
+
+    url: HttpUrl
+    network: Network | None = None
+    text: str = Text
+    author: ManualAuthorIn
+    detected_at: LocalTime
+    topic: str = Short
+    location: str = Field(default="", max_length=500)
+    importance: Literal["high", "medium", "low"]
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
+    curator: ManualCuratorIn | None = None
+    external_id: str = Field(default="", max_length=500)
+
+    def to_domain(self, tz: tzinfo) -> model.Message:
+        url = str(self.url)
+        # Without the network's own id, the profile link tells one author from another
+        # (clause 18); with neither, the author is not matched at all.
+        author_id = self.author.id or self.author.url.strip().rstrip("/").lower()
+        return model.Message(
+            external_id=self.external_id,
+            detected_at=localise(self.detected_at, tz),
+            network=self.network or network_of(url),
+            url=url,
+            author=model.Author(author_id, self.author.name, self.author.url),
+            text=self.text,
+            attachments=tuple(model.Attachment(a.type, str(a.url)) for a in self.attachments),
+            topic=self.topic,
+            location=self.location,
+            importance=self.importance,
+            curator=model.Curator("", self.curator.name if self.curator else ""),
+        )
+
+
+class CuratorDecisionIn(_Body):
+    """The curator's decision as the technical executor saw it in the monitoring system."""
+
+    event: Literal["draft_approved", "draft_returned", "message_withdrawn"]
+    draft_id: str | None = Field(default=None, max_length=100)
+    comment: str = Field(default="", max_length=5000)
+    at: LocalTime | None = None
+
+
+class NoticeIn(_Body):
+    text: str = Field(max_length=200_000)
 
 
 class CallbackIn(_Body):

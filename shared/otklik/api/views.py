@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from otklik.adapters import codec
 from otklik.domain.model import STATUS_TITLES_RU, Case
+
+if TYPE_CHECKING:
+    from otklik.domain.notice import NoticeFields
 from otklik.domain.policy import SlaPolicy
 from otklik.domain.roles import Actor
 
@@ -23,6 +27,7 @@ def case_summary(case: Case, tz: ZoneInfo) -> dict:
         "external_id": m.external_id,
         "status": case.status.value,
         "status_title": STATUS_TITLES_RU[case.status],
+        "source": case.source.value,
         "network": m.network,
         "topic": m.topic,
         "location": m.location,
@@ -68,6 +73,7 @@ def case_detail(case: Case, tz: ZoneInfo, policy: SlaPolicy, actor: Actor) -> di
         **case_summary(case, tz),
         "message": {**doc["message"], "detected_at": _t(case.message.detected_at, tz)},
         "version": case.version,
+        "registered_by": case.registered_by,
         "proposed_departments": list(case.proposed_departments),
         "repeat_of": case.repeat_of,
         "proposed_assignee": case.proposed_assignee,
@@ -127,3 +133,23 @@ def _localised(items: list[dict], tz: ZoneInfo) -> list[dict]:
         return value
 
     return one(items)
+
+
+def notice_view(fields: NoticeFields, tz: ZoneInfo) -> dict:
+    """What the paste box read from a notice; a field it could not read is null, never a
+    guess, and listed under `missing` for the page to highlight."""
+    return {
+        "fields": {
+            "url": fields.url,
+            "network": fields.network,
+            "text": fields.text,
+            "author": {"name": fields.author_name, "url": fields.author_url},
+            "detected_at": _t(fields.detected_at, tz),
+            "topic": fields.topic,
+            "location": fields.location,
+            "importance": fields.importance,
+            "external_id": fields.external_id,
+            "curator": {"name": fields.curator_name},
+        },
+        "missing": fields.missing(),
+    }

@@ -102,6 +102,21 @@ class DraftSentToCurator(Event):
 
 
 @dataclass(frozen=True)
+class DraftReadyToSend(Event):
+    """A manual case's draft approved inside: the technical executor enters it into the
+    monitoring system (clause 12)."""
+
+    draft_id: str = ""
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class CuratorDecisionConflicted(Event):
+    event: str = ""
+    draft_id: str = ""
+
+
+@dataclass(frozen=True)
 class DraftApprovedByCurator(Event):
     draft_id: str = ""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from otklik.domain import events as ev
@@ -26,6 +26,7 @@ class Status(StrEnum):
     NOT_PROCESSABLE = "not_processable"
     IN_WORK = "in_work"
     INTERNAL_REVIEW = "internal_review"
+    READY_TO_SEND = "ready_to_send"  # a manual case's approved draft, to enter into the system
     CURATOR_REVIEW = "curator_review"
     REWORK = "rework"
     APPROVED = "approved"
@@ -45,6 +46,7 @@ STATUS_TITLES_RU = {
     Status.NOT_PROCESSABLE: "Не подлежит обработке",
     Status.IN_WORK: "В работе",
     Status.INTERNAL_REVIEW: "На согласовании",
+    Status.READY_TO_SEND: "Готов к отправке куратору",
     Status.CURATOR_REVIEW: "У куратора",
     Status.REWORK: "На доработке",
     Status.APPROVED: "Согласовано, к публикации",
@@ -52,6 +54,32 @@ STATUS_TITLES_RU = {
     Status.ANSWERED: "Ответ опубликован",
     Status.WITHDRAWN: "Отозвано куратором",
 }
+
+
+class Source(StrEnum):
+    """How the message reached us, and so how the curator's side of the flow is carried.
+
+    WEBHOOK: the monitoring system integrates (signed webhook, callbacks, outbound calls).
+    MANUAL: the technical executor registered it from the monitoring system's page or e-mail
+    notice, enters drafts there and records the curator's decisions here by hand.
+    """
+
+    WEBHOOK = "webhook"
+    MANUAL = "manual"
+
+
+class Via(StrEnum):
+    """How one step reached us, as the audit trail and reports tell it."""
+
+    WEBHOOK = "webhook"  # the monitoring system's signed message
+    CALLBACK = "callback"  # the monitoring system's signed curator decision
+    INTEGRATION = "integration"  # our outbound call to the monitoring system
+    MANUAL = "manual"  # entered by an official from what they saw in the monitoring system
+
+
+# A detection time typed in by hand may run a little ahead of our clock (the monitoring
+# system's clock, rounding to the minute); more than this is a typing mistake.
+DETECTION_CLOCK_SKEW = timedelta(minutes=5)
 
 
 class DraftKind(StrEnum):
@@ -62,6 +90,7 @@ class DraftKind(StrEnum):
 class DraftStatus(StrEnum):
     INTERNAL_REVIEW = "internal_review"
     REJECTED = "rejected"
+    READY_TO_SEND = "ready_to_send"
     CURATOR_REVIEW = "curator_review"
     RETURNED = "returned"
     APPROVED = "approved"
@@ -262,6 +291,8 @@ class Case:
     received_at: datetime
     status: Status = Status.RECEIVED
     version: int = 0
+    source: Source = Source.WEBHOOK
+    registered_by: str | None = None  # the technical executor who registered a manual case
     departments: tuple[str, ...] = ()
     proposed_departments: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()  # clause 20 content found by routing; the decision is human
@@ -282,18 +313,41 @@ class Case:
 
     @classmethod
     def receive(
-        cls, message: Message, *, now: datetime, policy: SlaPolicy, case_id: str | None = None
+        cls,
+        message: Message,
+        *,
+        now: datetime,
+        policy: SlaPolicy,
+        case_id: str | None = None,
+        actor: Actor = SYSTEM_ACTOR,
+        source: Source = Source.WEBHOOK,
     ) -> Case:
         """A new message: T1 runs from our receipt, T2 and T3 from the curator's detection."""
-        case = cls(case_id=case_id or new_id(), message=message, received_at=now)
+        case = cls(case_id=case_id or new_id(), message=message, received_at=now, source=source)
+        if source is Source.MANUAL:
+            case.registered_by = actor.login
         case._start(policy, Deadline.TRIAGE, now)
         case._start(policy, Deadline.ANSWER, message.detected_at)
         answer_due = case.timers[Deadline.ANSWER].due
         case._start(policy, Deadline.SEND_TO_CURATOR, message.detected_at, due_from=answer_due)
-        case._record(now, SYSTEM_ACTOR, "received", {"external_id": message.external_id})
+        via = Via.MANUAL if source is Source.MANUAL else Via.WEBHOOK
+        case._record(now, actor, "received", {"external_id": message.external_id, "via": via.value})
         case._raise(ev.MessageReceived(case.case_id, now, importance=message.importance))
         case.version = 1
         return case
+
+    @classmethod
+    def register(cls, actor: Actor, message: Message, *, now: datetime, policy: SlaPolicy) -> Case:
+        """Clause 9 without an integration: the technical executor enters a message seen in the
+        monitoring system. Its clock (T2, T3) runs from the detection time typed in, which
+        cannot be in the future."""
+        require_registrar(actor)
+        if message.detected_at > now + DETECTION_CLOCK_SKEW:
+            raise InvalidInput(
+                "Время обнаружения не может быть позже текущего.",
+                {"detected_at": "время обнаружения в будущем"},
+            )
+        return cls.receive(message, now=now, policy=policy, actor=actor, source=Source.MANUAL)
 
     # -- routing (clauses 18, 20) --------------------------------------------------------------
 
@@ -382,7 +436,9 @@ class Case:
         reason = _required_text(reason, "reason", "Укажите причину возврата.")
         self._stop(Deadline.TRIAGE, now)
         self._close(Status.RETURNED_TO_CURATOR, now, reason)
-        self._record(now, actor, "returned_to_curator", {"reason": reason})
+        self._record(
+            now, actor, "returned_to_curator", {"reason": reason, "via": self._outbound_via}
+        )
         self._raise(ev.CaseReturnedToCurator(self.case_id, now, reason))
         self._bump()
 
@@ -465,24 +521,50 @@ class Case:
     def approve_draft(
         self, actor: Actor, *, draft_id: str, now: datetime, policy: SlaPolicy
     ) -> None:
-        """The responsible executor approves; the draft goes to the curator (stops T3, T5)."""
+        """The responsible executor approves. With an integration the draft goes to the curator
+        at once (stops T3, T5; starts T4); on a manual case it waits, ready to send, until the
+        technical executor has entered it into the monitoring system (`mark_sent`)."""
         self._require(actor, Action.APPROVE_DRAFT)
         self._require_status(Status.INTERNAL_REVIEW)
         draft = self._draft(draft_id, DraftStatus.INTERNAL_REVIEW)
-        draft.status = DraftStatus.CURATOR_REVIEW
-        draft.sent_to_curator_at = now
-        self._stop(Deadline.SEND_TO_CURATOR, now)
-        self._stop(Deadline.REWORK, now)
         for pending in self.contributions.values():  # the joint answer went on without them
             if pending.submitted_at is None:
                 self._stop(
                     Deadline.CONTRIBUTION, now, department=pending.department, fulfilled=False
                 )
-        self._start(policy, Deadline.CURATOR_DECISION, now)
-        self.status = Status.CURATOR_REVIEW
-        self._record(now, actor, "draft_approved", {"draft_id": draft_id})
+        if self.source is Source.MANUAL:
+            draft.status = DraftStatus.READY_TO_SEND
+            self.status = Status.READY_TO_SEND
+            self._record(now, actor, "draft_approved", {"draft_id": draft_id})
+            self._raise(ev.DraftReadyToSend(self.case_id, now, draft_id, draft.kind))
+        else:
+            self._hand_to_curator(draft, now, policy)
+            self._record(
+                now, actor, "draft_approved", {"draft_id": draft_id, "via": Via.INTEGRATION.value}
+            )
+            self._raise(ev.DraftSentToCurator(self.case_id, now, draft_id, draft.kind))
+        self._bump()
+
+    def mark_sent(self, actor: Actor, *, draft_id: str, now: datetime, policy: SlaPolicy) -> None:
+        """Clause 12 by hand: the technical executor entered the approved draft into the
+        monitoring system. T3 and T5 stop and T4 starts at this instant."""
+        self._require(actor, Action.MARK_SENT)
+        self._require_status(Status.READY_TO_SEND)
+        draft = self._draft(draft_id, DraftStatus.READY_TO_SEND)
+        self._hand_to_curator(draft, now, policy)
+        self._record(
+            now, actor, "draft_sent_to_curator", {"draft_id": draft_id, "via": Via.MANUAL.value}
+        )
         self._raise(ev.DraftSentToCurator(self.case_id, now, draft_id, draft.kind))
         self._bump()
+
+    def _hand_to_curator(self, draft: Draft, now: datetime, policy: SlaPolicy) -> None:
+        draft.status = DraftStatus.CURATOR_REVIEW
+        draft.sent_to_curator_at = now
+        self._stop(Deadline.SEND_TO_CURATOR, now)
+        self._stop(Deadline.REWORK, now)
+        self._start(policy, Deadline.CURATOR_DECISION, now)
+        self.status = Status.CURATOR_REVIEW
 
     def reject_draft(self, actor: Actor, *, draft_id: str, comment: str, now: datetime) -> None:
         """The responsible executor sends the draft back to its author with a comment."""
@@ -507,11 +589,16 @@ class Case:
         comment: str = "",
         now: datetime,
         policy: SlaPolicy,
+        recorded_at: datetime | None = None,
     ) -> None:
-        """The curator approves: T4 stops, T6 (publish within 30 minutes) starts."""
+        """The curator approves: T4 stops, T6 (publish within 30 minutes) starts.
+
+        `now` is when the curator decided; `recorded_at`, when a technical executor entered a
+        decision seen in the monitoring system (the same instant for a callback)."""
         self._require(actor, Action.CURATOR_DECIDE)
         self._require_status(Status.CURATOR_REVIEW)
         draft = self._draft(draft_id, DraftStatus.CURATOR_REVIEW)
+        self._check_decision_time(now, recorded_at, draft.sent_to_curator_at)
         draft.status = DraftStatus.APPROVED
         draft.curator_decided_at = now
         comment = (comment or "").strip()
@@ -520,25 +607,47 @@ class Case:
         self._stop(Deadline.CURATOR_DECISION, now)
         self._start(policy, Deadline.PUBLISH, now)
         self.status = Status.APPROVED
-        self._record(now, actor, "curator_approved", {"draft_id": draft_id})
+        self._record(
+            now,
+            actor,
+            "curator_approved",
+            {"draft_id": draft_id, **self._decision_via(actor, now, recorded_at)},
+        )
         self._raise(ev.DraftApprovedByCurator(self.case_id, now, draft_id))
         self._bump()
 
     def curator_return(
-        self, actor: Actor, *, draft_id: str, comment: str, now: datetime, policy: SlaPolicy
+        self,
+        actor: Actor,
+        *,
+        draft_id: str,
+        comment: str,
+        now: datetime,
+        policy: SlaPolicy,
+        recorded_at: datetime | None = None,
     ) -> None:
         """The curator returns the draft for rework: T4 stops, T5 (rework in 1 hour) starts."""
         self._require(actor, Action.CURATOR_DECIDE)
         self._require_status(Status.CURATOR_REVIEW)
         draft = self._draft(draft_id, DraftStatus.CURATOR_REVIEW)
         comment = _required_text(comment, "comment", "Куратор должен указать замечания.")
+        self._check_decision_time(now, recorded_at, draft.sent_to_curator_at)
         draft.status = DraftStatus.RETURNED
         draft.curator_decided_at = now
         draft.comments.append(Comment(actor.login, actor.role, comment, now))
         self._stop(Deadline.CURATOR_DECISION, now)
         self._start(policy, Deadline.REWORK, now)
         self.status = Status.REWORK
-        self._record(now, actor, "curator_returned", {"draft_id": draft_id, "comment": comment})
+        self._record(
+            now,
+            actor,
+            "curator_returned",
+            {
+                "draft_id": draft_id,
+                "comment": comment,
+                **self._decision_via(actor, now, recorded_at),
+            },
+        )
         self._raise(ev.DraftReturnedByCurator(self.case_id, now, draft_id, comment, draft.author))
         self._bump()
 
@@ -628,22 +737,65 @@ class Case:
 
     # -- withdrawal ------------------------------------------------------------------------------
 
-    def withdraw(self, actor: Actor, *, comment: str = "", now: datetime) -> None:
+    def withdraw(
+        self,
+        actor: Actor,
+        *,
+        comment: str = "",
+        now: datetime,
+        recorded_at: datetime | None = None,
+    ) -> None:
         """The curator takes the message back; nothing more is owed on it."""
         self._require(actor, Action.WITHDRAW)
         if self.closed:
             raise InvalidTransition("Сообщение уже закрыто.")
+        self._check_decision_time(now, recorded_at, self.received_at)
         comment = (comment or "").strip()
         for draft in self.drafts:
             if draft.status in (
                 DraftStatus.INTERNAL_REVIEW,
+                DraftStatus.READY_TO_SEND,
                 DraftStatus.CURATOR_REVIEW,
                 DraftStatus.APPROVED,
             ):
                 draft.status = DraftStatus.WITHDRAWN
         self._close(Status.WITHDRAWN, now, comment or None)
-        self._record(now, actor, "withdrawn", {"comment": comment})
+        self._record(
+            now,
+            actor,
+            "withdrawn",
+            {"comment": comment, **self._decision_via(actor, now, recorded_at)},
+        )
         self._raise(ev.CaseWithdrawn(self.case_id, now, comment))
+        self._bump()
+
+    def compare_curator_decision(self, event: str, draft_id: str | None) -> DecisionMatch:
+        """A curator's decision against what the case already holds: the same decision may
+        arrive twice (recorded by hand after a phone call, then by callback), which is no
+        change; a different one for a draft already decided is a conflict a person resolves."""
+        if event == CuratorEvent.WITHDRAWN:
+            if self.status is Status.WITHDRAWN:
+                return DecisionMatch.SAME
+            return DecisionMatch.CONFLICT if self.closed else DecisionMatch.NEW
+        draft = next((d for d in self.drafts if d.draft_id == draft_id), None)
+        if draft is None:
+            return DecisionMatch.NEW  # the step itself answers "not found"
+        if draft.status is DraftStatus.WITHDRAWN and self.status is Status.WITHDRAWN:
+            return DecisionMatch.CONFLICT
+        decided = _DECIDED.get(draft.status)
+        if decided is None:
+            return DecisionMatch.NEW
+        return DecisionMatch.SAME if decided == event else DecisionMatch.CONFLICT
+
+    def record_decision_conflict(
+        self, actor: Actor, *, event: str, draft_id: str | None, now: datetime
+    ) -> None:
+        """A callback contradicts what the case holds (e.g. a return recorded by hand, then an
+        approval by callback): the case stays as it is, the audit keeps the contradiction and
+        the technical executor hears of it to settle it with the curator."""
+        details = {"event": event, "draft_id": draft_id, "status": self.status.value}
+        self._record(now, actor, "curator_decision_conflict", details)
+        self._raise(ev.CuratorDecisionConflicted(self.case_id, now, event, draft_id or ""))
         self._bump()
 
     # -- oversight (clauses 21-22) -------------------------------------------------------------
@@ -757,6 +909,8 @@ class Case:
             allowed.append(Action.SUBMIT_DRAFT)
         if s is Status.INTERNAL_REVIEW and actor.may(Action.APPROVE_DRAFT):
             allowed += [Action.APPROVE_DRAFT, Action.REJECT_DRAFT]
+        if s is Status.READY_TO_SEND and actor.may(Action.MARK_SENT):
+            allowed.append(Action.MARK_SENT)
         if s is Status.CURATOR_REVIEW and actor.may(Action.CURATOR_DECIDE):
             allowed.append(Action.CURATOR_DECIDE)
         if s is Status.APPROVED and actor.may(Action.PUBLISH):
@@ -782,6 +936,38 @@ class Case:
         if self.status not in allowed:
             raise InvalidTransition(
                 f"Действие невозможно: сообщение в статусе «{STATUS_TITLES_RU[self.status]}»."
+            )
+
+    @property
+    def _outbound_via(self) -> str:
+        """How a step that the monitoring system must learn of reaches it."""
+        return (Via.MANUAL if self.source is Source.MANUAL else Via.INTEGRATION).value
+
+    @staticmethod
+    def _decision_via(actor: Actor, at: datetime, recorded_at: datetime | None) -> dict:
+        """Audit details of a curator's decision: by callback, or recorded by hand and when."""
+        if actor.role is Role.CURATOR:
+            return {"via": Via.CALLBACK.value}
+        details = {"via": Via.MANUAL.value, "on_behalf_of": Role.CURATOR.value}
+        if recorded_at is not None and recorded_at != at:
+            details["recorded_at"] = recorded_at.isoformat()
+        return details
+
+    @staticmethod
+    def _check_decision_time(
+        at: datetime, recorded_at: datetime | None, earliest: datetime | None
+    ) -> None:
+        """A decision recorded by hand happened at or before its recording, and after the
+        draft (or message) it decides on reached the curator."""
+        if recorded_at is not None and at > recorded_at:
+            raise InvalidInput(
+                "Время решения куратора не может быть позже текущего.",
+                {"at": "время в будущем"},
+            )
+        if earliest is not None and at < earliest:
+            raise InvalidInput(
+                "Время решения куратора раньше передачи ему проекта.",
+                {"at": "раньше передачи куратору"},
             )
 
     def _draft(self, draft_id: str, expected: DraftStatus) -> Draft:
@@ -840,6 +1026,34 @@ class Case:
 
     def _bump(self) -> None:
         self.version += 1
+
+
+class CuratorEvent(StrEnum):
+    """The curator's decisions, as the monitoring system names them (the contract)."""
+
+    APPROVED = "draft_approved"
+    RETURNED = "draft_returned"
+    WITHDRAWN = "message_withdrawn"
+
+
+class DecisionMatch(StrEnum):
+    NEW = "new"
+    SAME = "same"
+    CONFLICT = "conflict"
+
+
+_DECIDED = {
+    DraftStatus.APPROVED: CuratorEvent.APPROVED,
+    DraftStatus.PUBLISHED: CuratorEvent.APPROVED,
+    DraftStatus.RETURNED: CuratorEvent.RETURNED,
+}
+
+
+def require_registrar(actor: Actor) -> None:
+    """Who may register by hand; checked before an existing case is even looked up, so that
+    asking tells nobody else whether a post is known."""
+    if not actor.may(Action.REGISTER):
+        raise Forbidden("Регистрировать сообщения может только технический исполнитель.")
 
 
 def _required_text(value: str | None, field_name: str, message: str) -> str:

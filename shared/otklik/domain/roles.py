@@ -30,11 +30,13 @@ ROLE_TITLES_RU = {
 
 
 class Action(StrEnum):
+    REGISTER = "register"  # a message seen in the monitoring system, entered by hand
     TRIAGE = "triage"
     CONTRIBUTE = "contribute"
     SUBMIT_DRAFT = "submit_draft"
     APPROVE_DRAFT = "approve_draft"
     REJECT_DRAFT = "reject_draft"
+    MARK_SENT = "mark_sent"  # a manual case's approved draft was entered into the monitoring system
     CURATOR_DECIDE = "curator_decide"
     PUBLISH = "publish"
     WITHDRAW = "withdraw"
@@ -43,15 +45,19 @@ class Action(StrEnum):
     VIEW_REPORTS = "view_reports"
 
 
+# The curator acts through the monitoring system: by callback where it integrates, otherwise the
+# technical executor records what the curator decided there (clauses 10, 13-14).
 PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.REGISTER: frozenset({Role.TECHNICAL}),
     Action.TRIAGE: frozenset({Role.TECHNICAL}),
     Action.CONTRIBUTE: frozenset({Role.EXECUTOR}),
     Action.SUBMIT_DRAFT: frozenset({Role.EXECUTOR, Role.RESPONSIBLE}),
     Action.APPROVE_DRAFT: frozenset({Role.RESPONSIBLE}),
     Action.REJECT_DRAFT: frozenset({Role.RESPONSIBLE}),
-    Action.CURATOR_DECIDE: frozenset({Role.CURATOR}),
+    Action.MARK_SENT: frozenset({Role.TECHNICAL}),
+    Action.CURATOR_DECIDE: frozenset({Role.CURATOR, Role.TECHNICAL}),
     Action.PUBLISH: frozenset({Role.TECHNICAL, Role.SYSTEM}),
-    Action.WITHDRAW: frozenset({Role.CURATOR}),
+    Action.WITHDRAW: frozenset({Role.CURATOR, Role.TECHNICAL}),
     Action.ROUTE: frozenset({Role.SYSTEM}),
     Action.ESCALATE: frozenset({Role.SYSTEM}),
     Action.VIEW_REPORTS: frozenset({Role.RESPONSIBLE, Role.HEAD}),

@@ -127,7 +127,8 @@ def find_repeat(
             return Repeat(c.case_id, handled_by(c))
     for c in candidates:
         if (
-            c.message.network == case.message.network
+            case.message.author.id  # an author known by name alone is matched by no one
+            and c.message.network == case.message.network
             and c.message.author.id == case.message.author.id
             and _norm(c.message.topic) == _norm(case.message.topic)
         ):

@@ -6,6 +6,7 @@ events caused are committed with it (outbox) and relayed right after the commit.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,8 +15,18 @@ from typing import TypeVar
 from otklik.adapters.queues import relay
 from otklik.adapters.repository import CaseStore, DuplicateKey, outbox_record, thread_key
 from otklik.adapters.tables import IdempotencyRecord
-from otklik.domain.errors import InvalidInput, NotFound
-from otklik.domain.model import Attachment, Case, DraftKind, Message, Status
+from otklik.domain.errors import InvalidInput, InvalidTransition, NotFound
+from otklik.domain.links import normalise_post_url
+from otklik.domain.model import (
+    Attachment,
+    Case,
+    CuratorEvent,
+    DecisionMatch,
+    DraftKind,
+    Message,
+    Status,
+    require_registrar,
+)
 from otklik.domain.roles import SYSTEM_ACTOR, Actor, Role
 from otklik.domain.routing import Lexicon, find_repeat, propose_departments, significance
 from otklik.service.bootstrap import Deps
@@ -67,6 +78,36 @@ def receive_message(deps: Deps, message: Message, now: datetime) -> Intake:
     except DuplicateKey:  # another delivery of the same message won the race
         return Intake(_existing_intake(deps, key), created=False)
     return Intake(case, created=True)
+
+
+def register_message(deps: Deps, actor: Actor, message: Message, now: datetime) -> Intake:
+    """Clause 9 without an integration: a message the technical executor saw in the monitoring
+    system. The same post (its link normalised) registered again, by hand or by webhook, is
+    the case it already is; concurrent registrations of one post make one case."""
+    require_registrar(actor)
+    post = normalise_post_url(message.url)
+    keys = [_post_key(post)]
+    if message.external_id:
+        keys.append(f"intake:{message.external_id}")
+    for key in keys:
+        existing = _existing_intake(deps, key)
+        if existing is not None:
+            return Intake(existing, created=False)
+    store = deps.store()
+    for earlier in store.in_thread(message.url):  # a webhook case of the same post
+        if normalise_post_url(earlier.message.url) == post:
+            return Intake(earlier, created=False)
+    case = Case.register(actor, message, now=now, policy=deps.policy)
+    try:
+        commit(deps, store, case, now, idempotency=[(k, {"case_id": case.case_id}) for k in keys])
+    except DuplicateKey as lost:  # another registration of the same post won the race
+        return Intake(_existing_intake(deps, lost.key), created=False)
+    return Intake(case, created=True)
+
+
+def _post_key(normalised_url: str) -> str:
+    """Hashed: a link may be longer than a DynamoDB key may be."""
+    return "post:" + hashlib.sha256(normalised_url.encode()).hexdigest()
 
 
 def _existing_intake(deps: Deps, key: str) -> Case | None:
@@ -201,6 +242,15 @@ def reject_draft(
     )[0]
 
 
+def mark_sent(deps: Deps, actor: Actor, case_id: str, draft_id: str, now: datetime) -> Case:
+    return change(
+        deps,
+        case_id,
+        now,
+        lambda c: c.mark_sent(actor, draft_id=draft_id, now=now, policy=deps.policy),
+    )[0]
+
+
 def record_publication(deps: Deps, actor: Actor, case_id: str, *, url: str, now: datetime) -> Case:
     return change(
         deps, case_id, now, lambda c: c.publish(actor, url=url, now=now, policy=deps.policy)
@@ -208,6 +258,45 @@ def record_publication(deps: Deps, actor: Actor, case_id: str, *, url: str, now:
 
 
 # -- the curator, through the monitoring system (clauses 13-14) ----------------------------------
+
+
+class DecisionConflict(InvalidTransition):
+    """A callback contradicts the decision already recorded; the case was left as it was."""
+
+    code = "decision_conflict"
+
+
+def _apply_curator_event(
+    deps: Deps,
+    case: Case,
+    actor: Actor,
+    *,
+    event: str,
+    draft_id: str | None,
+    comment: str,
+    at: datetime,
+    recorded_at: datetime | None = None,
+) -> None:
+    if event == CuratorEvent.APPROVED:
+        case.curator_approve(
+            actor,
+            draft_id=draft_id or "",
+            comment=comment,
+            now=at,
+            policy=deps.policy,
+            recorded_at=recorded_at,
+        )
+    elif event == CuratorEvent.RETURNED:
+        case.curator_return(
+            actor,
+            draft_id=draft_id or "",
+            comment=comment,
+            now=at,
+            policy=deps.policy,
+            recorded_at=recorded_at,
+        )
+    else:
+        case.withdraw(actor, comment=comment, now=at, recorded_at=recorded_at)
 
 
 def curator_decision(
@@ -220,28 +309,77 @@ def curator_decision(
     now: datetime,
     delivery_key: str,
 ) -> Case:
-    """Apply a curator callback once: a replayed delivery changes nothing."""
+    """Apply a curator callback once: a replayed delivery changes nothing, nor does a decision
+    already recorded by hand; one that contradicts the record is kept in the audit, told to
+    the technical executor and refused (`DecisionConflict`)."""
     seen = _seen(delivery_key)
     if seen is not None:  # a replayed delivery
-        return deps.store().get(seen["case_id"])
+        case = deps.store().get(seen["case_id"])
+        if seen.get("conflict"):
+            raise DecisionConflict(_CONFLICT_RU)
+        return case
     intake = _seen(f"intake:{external_id}")
     if intake is None:
         raise NotFound("Сообщение с таким external_id не поступало.")
     store = deps.store()
     case = store.get(intake["case_id"])
     curator = Actor(case.message.curator.id, Role.CURATOR, name=case.message.curator.name)
-    if event == "draft_approved":
-        case.curator_approve(
-            curator, draft_id=draft_id or "", comment=comment, now=now, policy=deps.policy
-        )
-    elif event == "draft_returned":
-        case.curator_return(
-            curator, draft_id=draft_id or "", comment=comment, now=now, policy=deps.policy
-        )
+    match = case.compare_curator_decision(event, draft_id)
+    if match is DecisionMatch.SAME:
+        return case
+    if match is DecisionMatch.CONFLICT:
+        case.record_decision_conflict(curator, event=event, draft_id=draft_id, now=now)
+        key = (delivery_key, {"case_id": case.case_id, "conflict": True})
     else:
-        case.withdraw(curator, comment=comment, now=now)
+        _apply_curator_event(
+            deps, case, curator, event=event, draft_id=draft_id, comment=comment, at=now
+        )
+        key = (delivery_key, {"case_id": case.case_id})
     try:
-        commit(deps, store, case, now, idempotency=[(delivery_key, {"case_id": case.case_id})])
+        commit(deps, store, case, now, idempotency=[key])
     except DuplicateKey:
         return deps.store().get(case.case_id)
+    if match is DecisionMatch.CONFLICT:
+        raise DecisionConflict(_CONFLICT_RU)
+    return case
+
+
+_CONFLICT_RU = (
+    "Решение куратора расходится с уже записанным; карточка не изменена, "
+    "технический исполнитель уведомлён."
+)
+
+
+def record_curator_decision(
+    deps: Deps,
+    actor: Actor,
+    case_id: str,
+    *,
+    event: str,
+    draft_id: str | None,
+    comment: str,
+    at: datetime | None,
+    now: datetime,
+) -> Case:
+    """Clauses 13-14 by hand: the technical executor enters the curator's decision seen in the
+    monitoring system (or heard by phone), at the time it was taken. The same decision
+    entered twice changes nothing; a different one for a decided draft is refused."""
+    store = deps.store()
+    case = store.get(case_id)
+    match = case.compare_curator_decision(event, draft_id)
+    if match is DecisionMatch.SAME:
+        return case
+    if match is DecisionMatch.CONFLICT:
+        raise InvalidTransition("Куратор уже принял по этому проекту другое решение.")
+    _apply_curator_event(
+        deps,
+        case,
+        actor,
+        event=event,
+        draft_id=draft_id,
+        comment=comment,
+        at=at or now,
+        recorded_at=now,
+    )
+    commit(deps, store, case, now)
     return case

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from otklik.adapters.repository import OutboxMessage
 from otklik.domain import events as ev
-from otklik.domain.model import Case, new_id
+from otklik.domain.model import Case, Source, new_id
 from otklik.domain.roles import Role
 
 
@@ -68,8 +68,12 @@ def messages_for(event: ev.Event, case: Case) -> list[tuple[str, dict]]:
             return [_notify("draft_to_approve", event, roles=[Role.RESPONSIBLE])]
         case ev.DraftRejected():
             return [_notify("draft_rejected", event, logins=[event.author])]
+        case ev.DraftReadyToSend():
+            return [_notify("ready_to_send", event, roles=[Role.TECHNICAL])]
         case ev.DraftSentToCurator():
             return [_monitoring("draft_for_review", event, draft_id=event.draft_id)]
+        case ev.CuratorDecisionConflicted():
+            return [_notify("curator_conflict", event, roles=[Role.TECHNICAL])]
         case ev.DraftApprovedByCurator():
             return [
                 ("publishing", {"case_id": event.case_id, "draft_id": event.draft_id}),
@@ -113,8 +117,11 @@ def messages_for(event: ev.Event, case: Case) -> list[tuple[str, dict]]:
 
 
 def outbox_for(events: list[ev.Event], case: Case) -> list[OutboxMessage]:
+    """The messages to send; a manual case has no integration to call, so the monitoring
+    system hears nothing from us: the technical executor enters each step there by hand."""
     return [
         OutboxMessage(new_id(), queue, body)
         for event in events
         for queue, body in messages_for(event, case)
+        if not (queue == "monitoring" and case.source is Source.MANUAL)
     ]
