@@ -48,8 +48,9 @@ function noteServerTime(response, sentAt) {
   clockSkew = Math.abs(skew) > 2000 ? skew : 0;
 }
 
-/** Call the API; resolves to the parsed JSON (or the Response itself with `raw`). */
-export async function api(method, path, { body, raw = false } = {}) {
+/** Call the API; resolves to the parsed JSON (or the Response itself with `raw`; or
+ * `{status, data}` with `withStatus`, where 200 and 201 mean different things). */
+export async function api(method, path, { body, raw = false, withStatus = false } = {}) {
   const headers = { Accept: raw ? "*/*" : "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json; charset=utf-8";
   const token = session.token;
@@ -81,7 +82,7 @@ export async function api(method, path, { body, raw = false } = {}) {
   }
   if (response.ok) {
     if (data === null) throw new ApiError(response.status, "bad_response", "Сервер прислал непонятный ответ.");
-    return data;
+    return withStatus ? { status: response.status, data } : data;
   }
   const error = data && data.error ? data.error : {};
   throw new ApiError(

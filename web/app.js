@@ -4,6 +4,8 @@
 
 import { ApiError, api, apiBase, serverNow, session } from "./api.js";
 import { append, clear, extLink, h, safeUrl, uid } from "./dom.js";
+import { clearError, configureForms, copyText, errorBox, showError, wire } from "./forms.js";
+import * as M from "./manual.js";
 import * as T from "./texts.js";
 import { parseIso, showMinutes, showShortTime, showTime } from "./time.js";
 import { loadCalendar } from "./workcal.js";
@@ -121,100 +123,6 @@ function paintClock(now) {
     (working ? "Рабочее время: сроки идут" : "Нерабочее время: сроки не идут") +
     (cal.covers(year) ? "" : ` · нет данных о праздниках ${year} г.`);
   el.className = `work-clock ${working ? "on" : "off"}`;
-}
-
-// ------------------------------------------------------------------ errors -------------------
-
-const FIELD_NAMES = {
-  login: "Логин",
-  password: "Пароль",
-  departments: "Отделы",
-  reason: "Причина",
-  text: "Текст",
-  kind: "Вид ответа",
-  url: "Ссылка",
-  comment: "Замечания",
-  attachments: "Вложения",
-};
-
-function fieldName(path) {
-  const m = /^attachments\.(\d+)(?:\.(\w+))?$/.exec(path);
-  if (m) return `Вложение ${Number(m[1]) + 1}${m[2] === "url" ? " (ссылка)" : ""}`;
-  return FIELD_NAMES[path] || path;
-}
-
-/** Show an API error next to its form: the message, each field, and for a 409 a refresh. */
-function showError(box, error, form) {
-  clear(box);
-  box.hidden = false;
-  const message =
-    error instanceof ApiError ? error.message : "Что-то пошло не так. Обновите страницу и повторите.";
-  append(box, [h("p", { class: "error-message" }, message)]);
-  const fields = error instanceof ApiError ? error.fields : {};
-  const entries = Object.entries(fields || {});
-  if (entries.length) {
-    append(box, [
-      h(
-        "ul",
-        { class: "error-fields" },
-        entries.map(([key, text]) => h("li", {}, `${fieldName(key)}: ${text}`)),
-      ),
-    ]);
-  }
-  if (form) {
-    for (const [key] of entries) {
-      const input = form.querySelector(`[name="${CSS.escape(key.split(".")[0])}"]`);
-      if (input) {
-        input.setAttribute("aria-invalid", "true");
-        input.setAttribute("aria-describedby", box.id);
-      }
-    }
-  }
-  if (error instanceof ApiError && error.status === 409) {
-    append(box, [
-      h(
-        "button",
-        { type: "button", class: "secondary", onclick: () => refreshCase() },
-        "Обновить страницу",
-      ),
-    ]);
-  }
-  if (error instanceof ApiError && error.status === 401) signedOut("Сеанс завершён. Войдите снова.");
-}
-
-function clearError(box, form) {
-  clear(box);
-  box.hidden = true;
-  if (form) {
-    for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
-  }
-}
-
-function errorBox() {
-  return h("div", { class: "form-error", id: uid("err"), role: "alert", hidden: true });
-}
-
-/** Submit a form's action once at a time; errors land in its box. */
-function wire(form, box, action) {
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    if (form.dataset.busy) return;
-    form.dataset.busy = "1";
-    const buttons = [...form.querySelectorAll("button")];
-    for (const b of buttons) b.disabled = true;
-    form.setAttribute("aria-busy", "true");
-    clearError(box, form);
-    try {
-      await action(event.submitter || null);
-    } catch (error) {
-      if (!(error instanceof ApiError)) console.error(error);
-      showError(box, error, form);
-    } finally {
-      delete form.dataset.busy;
-      form.removeAttribute("aria-busy");
-      for (const b of buttons) b.disabled = false;
-    }
-  });
 }
 
 // ------------------------------------------------------------------ sign in / out ------------
@@ -400,6 +308,9 @@ function renderInbox(filters) {
       "div",
       { class: "page-head" },
       h("h1", {}, "Входящие"),
+      me.role === "technical"
+        ? h("p", {}, h("a", { href: "#/register", class: "button", id: "register-link" }, "Зарегистрировать сообщение"))
+        : null,
       h(
         "p",
         { class: "muted" },
@@ -677,6 +588,30 @@ async function refreshCase() {
   }
 }
 
+/** What the manual path's views need of the page. */
+function manualContext() {
+  return {
+    me: state.me,
+    announce,
+    applied,
+    openCase(detail, message) {
+      state.nav += 1;
+      state.view = "case";
+      history.pushState(null, "", `#/case/${encodeURIComponent(detail.case_id)}`);
+      applied(detail, message);
+      focusHeading();
+    },
+  };
+}
+
+function showRegister() {
+  state.view = "register";
+  state.current = null;
+  setTitle("Регистрация сообщения");
+  M.renderRegister(root, manualContext());
+  focusHeading();
+}
+
 /** After an action: the server's answer is the case now. */
 function applied(detail, message) {
   renderCase(detail);
@@ -703,7 +638,13 @@ function renderCase(c) {
           "p",
           { class: "case-sub" },
           badge(c.status, c.status_title),
-          h("span", { class: "muted" }, ` № ${c.external_id} · получено ${showTime(c.received_at)}`),
+          h(
+            "span",
+            { class: "muted" },
+            `${c.external_id ? ` № ${c.external_id}` : ""} · ${
+              c.source === "manual" ? `зарегистрировано вручную (${c.registered_by || "—"})` : "получено"
+            } ${showTime(c.received_at)}`,
+          ),
         ),
       ),
       h("button", { type: "button", class: "secondary", id: "refresh", onclick: refreshCase }, "Обновить"),
@@ -845,6 +786,7 @@ const WAITING_FOR = {
   curator_review: "Проект на рассмотрении у куратора.",
   rework: "Проект дорабатывается по замечаниям куратора.",
   approved: "Технический исполнитель публикует согласованный ответ.",
+  ready_to_send: "Технический исполнитель вносит согласованный проект в систему мониторинга.",
   awaiting_final: "Готовится окончательный ответ после промежуточного.",
 };
 
@@ -855,7 +797,12 @@ function actionsSection(c) {
   if (allowed.has("contribute")) forms.push(contributionForm(c));
   if (allowed.has("submit_draft")) forms.push(draftForm(c));
   if (allowed.has("approve_draft") || allowed.has("reject_draft")) forms.push(reviewForms(c, allowed));
+  const technical = state.me.role === "technical";
+  if (allowed.has("mark_sent")) forms.push(M.handoverForm(c, manualContext()));
+  if (allowed.has("curator_decide") && technical) forms.push(M.curatorDecisionForm(c, manualContext()));
   if (allowed.has("publish")) forms.push(publicationForm(c));
+  // a curator may withdraw a message at any step; the technical executor records it
+  const withdrawal = allowed.has("withdraw") && technical ? M.withdrawalForm(c, manualContext()) : null;
   return h(
     "section",
     { class: "card actions", id: "actions", "aria-labelledby": "actions-h" },
@@ -866,9 +813,17 @@ function actionsSection(c) {
           "p",
           { class: "muted no-actions" },
           "Для вашей роли действий по этому сообщению сейчас нет. ",
-          WAITING_FOR[c.status] || "",
+          waitingFor(c),
         ),
+    withdrawal,
   );
+}
+
+function waitingFor(c) {
+  if (c.status === "curator_review" && c.source === "manual") {
+    return "Проект у куратора в системе мониторинга; его решение записывает технический исполнитель.";
+  }
+  return WAITING_FOR[c.status] || "";
 }
 
 // -- triage (clauses 10, 18, 20)
@@ -1214,14 +1169,7 @@ function publicationForm(c) {
         {
           type: "button",
           class: "secondary",
-          onclick: async () => {
-            try {
-              await navigator.clipboard.writeText(draft.text);
-              announce("Текст ответа скопирован.", "info");
-            } catch {
-              announce("Не удалось скопировать: выделите текст вручную.", "error");
-            }
-          },
+          onclick: () => copyText(draft.text, announce, "Текст ответа скопирован."),
         },
         "Скопировать текст ответа",
       )
@@ -1463,6 +1411,8 @@ function route() {
   const match = /^#\/case\/([^/?#]+)/.exec(hash);
   if (match) {
     showCase(decodeURIComponent(match[1]));
+  } else if (hash.startsWith("#/register") && state.me.role === "technical") {
+    showRegister();
   } else {
     renderInbox(filtersFromHash(hash));
     focusHeading();
@@ -1470,6 +1420,7 @@ function route() {
 }
 
 async function boot() {
+  configureForms({ refresh: () => refreshCase(), signedOut });
   document.querySelector(".skip-link")?.addEventListener("click", (event) => {
     event.preventDefault(); // the hash is the page's address: do not change it
     document.getElementById("main").focus();

@@ -1,11 +1,14 @@
 // Everything an official reads, in Russian: the names of the API's codes and the answer templates.
 
+import { showTime } from "./time.js";
+
 export const STATUS_TITLES = {
   received: "Новое",
   returned_to_curator: "Возвращено куратору",
   not_processable: "Не подлежит обработке",
   in_work: "В работе",
   internal_review: "На согласовании",
+  ready_to_send: "Готов к отправке куратору",
   curator_review: "У куратора",
   rework: "На доработке",
   approved: "Согласовано, к публикации",
@@ -71,6 +74,7 @@ export const DRAFT_KINDS = { final: "окончательный", interim: "пр
 export const DRAFT_STATUSES = {
   internal_review: "на согласовании у ответственного исполнителя",
   rejected: "возвращён ответственным исполнителем",
+  ready_to_send: "согласован, ждёт внесения в систему мониторинга",
   curator_review: "на рассмотрении у куратора",
   returned: "возвращён куратором на доработку",
   approved: "согласован куратором",
@@ -111,12 +115,27 @@ function list(values, map = (x) => x) {
   return (values || []).map(map).join(", ") || "—";
 }
 
+export const CURATOR_EVENTS = {
+  draft_approved: "проект согласован",
+  draft_returned: "проект возвращён на доработку",
+  message_withdrawn: "сообщение отозвано",
+};
+
+/** How a curator's decision reached us: by the monitoring system, or recorded by hand. */
+function recordedBy(d) {
+  if (d.via !== "manual") return "";
+  const when = d.recorded_at ? `, записано ${showTime(d.recorded_at)}` : "";
+  return ` (внесено вручную${when})`;
+}
+
 /** What a timeline entry says, in Russian. */
 export function timelinePhrase(entry, departmentName = (d) => d) {
   const d = entry.details || {};
   switch (entry.action) {
     case "received":
-      return `Сообщение получено из системы мониторинга (№ ${d.external_id || "—"})`;
+      return d.via === "manual"
+        ? `Сообщение зарегистрировано вручную по данным системы мониторинга (№ ${d.external_id || "—"})`
+        : `Сообщение получено из системы мониторинга (№ ${d.external_id || "—"})`;
     case "routing_proposed":
       return (
         `Автоматический разбор: предложены отделы — ${list(d.departments, departmentName)}` +
@@ -137,19 +156,25 @@ export function timelinePhrase(entry, departmentName = (d) => d) {
     case "draft_submitted":
       return `Проект ответа (${DRAFT_KINDS[d.kind] || d.kind || "—"}) направлен на согласование`;
     case "draft_approved":
-      return "Проект согласован ответственным исполнителем и направлен куратору";
+      return d.via === "integration" || !d.via
+        ? "Проект согласован ответственным исполнителем и направлен куратору"
+        : "Проект согласован ответственным исполнителем";
+    case "draft_sent_to_curator":
+      return "Проект внесён в систему мониторинга для куратора";
     case "draft_rejected":
       return `Проект возвращён исполнителю: ${d.comment || ""}`;
     case "curator_approved":
-      return "Куратор согласовал ответ";
+      return `Куратор согласовал ответ${recordedBy(d)}`;
     case "curator_returned":
-      return `Куратор вернул ответ на доработку: ${d.comment || ""}`;
+      return `Куратор вернул ответ на доработку: ${d.comment || ""}${recordedBy(d)}`;
+    case "curator_decision_conflict":
+      return `Система мониторинга сообщила решение куратора («${CURATOR_EVENTS[d.event] || d.event}»), которое расходится с записанным; карточка не изменена`;
     case "published":
       return `Ответ (${DRAFT_KINDS[d.kind] || d.kind || "—"}) опубликован: ${d.url || ""}`;
     case "publication_failed":
       return `Автоматическая публикация не удалась: ${d.reason || ""}. Опубликуйте ответ вручную`;
     case "withdrawn":
-      return `Куратор отозвал сообщение${d.comment ? `: ${d.comment}` : ""}`;
+      return `Куратор отозвал сообщение${d.comment ? `: ${d.comment}` : ""}${recordedBy(d)}`;
     case "deadline_warning":
       return `Предупреждение о сроке «${timerTitle(d.timer, departmentName)}»${
         d.level ? ` (уровень ${d.level})` : ""

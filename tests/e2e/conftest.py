@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -19,11 +22,14 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from local import ROOT
 from local.run import LocalSystem, free_port
+from tests.e2e.browser import CHROMIUM, LAUNCH_ARGS, Staff
 
 WEBHOOK_SECRET = "e2e-webhook-secret"
 TOKEN_SECRET = "e2e-token-secret-0123456789abcdef012345"
@@ -148,6 +154,26 @@ def _json(raw: bytes) -> dict:
 
 
 @pytest.fixture(scope="module")
+def policy():
+    """The deployment's SLA policy on the default calendar: deadlines the tests expect."""
+    from otklik.domain.calendar import WorkingCalendar
+    from otklik.domain.policy import SlaPolicy
+
+    return SlaPolicy(WorkingCalendar())
+
+
+@pytest.fixture
+def consumers_never_fail(local_system):
+    """No queue consumer may fail on what a test sets in motion (it would be retried and end in
+    a dead-letter queue): checked after the test, once the queues are drained."""
+    before = {c.queue_id: c.failed for c in local_system.workers.consumers}
+    yield
+    local_system.drain()
+    after = {c.queue_id: c.failed for c in local_system.workers.consumers}
+    assert after == before, "a queue consumer reported failures (see the log)"
+
+
+@pytest.fixture(scope="module")
 def client(base_url: str) -> Client:
     return Client(base_url)
 
@@ -184,3 +210,49 @@ def message():
         return body
 
     return make
+
+
+# -- the staff page in a browser ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def calendar_json() -> dict:
+    """web/calendar.json, regenerated from the server's calendar by web/build_calendar.py."""
+    subprocess.run([sys.executable, str(ROOT / "web" / "build_calendar.py")], check=True, cwd=ROOT)
+    return json.loads((ROOT / "web" / "calendar.json").read_text("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def browser(calendar_json) -> Iterator:
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is missing: `make browser` installs Debian's chromium"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def staff(browser, base_url) -> Iterator:
+    """`staff(login, ...)`: a signed-in official in a browser window of their own."""
+    opened: list[Staff] = []
+
+    def sign_in(login: str, **kwargs) -> Staff:
+        official = Staff(browser, base_url, login, **kwargs)
+        opened.append(official)
+        return official
+
+    yield sign_in
+    for official in opened:
+        official.close()
+    for official in opened:
+        assert not official.errors, f"{official.login}: errors on the page: {official.errors}"

@@ -12,24 +12,9 @@ from datetime import datetime
 
 import pytest
 
-from otklik.domain.calendar import WorkingCalendar
-from otklik.domain.policy import Deadline, SlaPolicy
+from otklik.domain.policy import Deadline
 
-
-@pytest.fixture(scope="module")
-def policy() -> SlaPolicy:
-    return SlaPolicy(WorkingCalendar())
-
-
-@pytest.fixture(autouse=True)
-def consumers_never_fail(local_system):
-    """No queue consumer may fail on what a test sets in motion (it would be retried and end in
-    a dead-letter queue): checked after each test, once the queues are drained."""
-    before = {c.queue_id: c.failed for c in local_system.workers.consumers}
-    yield
-    local_system.drain()
-    after = {c.queue_id: c.failed for c in local_system.workers.consumers}
-    assert after == before, "a queue consumer reported failures (see the log)"
+pytestmark = pytest.mark.usefixtures("consumers_never_fail")
 
 
 def at(value: str | None) -> datetime:

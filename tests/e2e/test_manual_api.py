@@ -12,23 +12,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from otklik.domain.calendar import WorkingCalendar
-from otklik.domain.policy import Deadline, SlaPolicy
+from otklik.domain.policy import Deadline
 from tests.e2e.conftest import BARNAUL
 
-
-@pytest.fixture(scope="module")
-def policy() -> SlaPolicy:
-    return SlaPolicy(WorkingCalendar())
-
-
-@pytest.fixture(autouse=True)
-def consumers_never_fail(local_system):
-    before = {c.queue_id: c.failed for c in local_system.workers.consumers}
-    yield
-    local_system.drain()
-    after = {c.queue_id: c.failed for c in local_system.workers.consumers}
-    assert after == before, "a queue consumer reported failures (see the log)"
+pytestmark = pytest.mark.usefixtures("consumers_never_fail")
 
 
 def post_link() -> tuple[str, int]:

@@ -11,20 +11,17 @@ and the page at phone width. With OTKLIK_SCREENSHOTS=1 the README's screenshots 
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import random
 import re
-import subprocess
-import sys
 import tempfile
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from otklik.domain.calendar import WorkingCalendar
+from tests.e2e.browser import Staff
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -38,16 +35,6 @@ SCREENSHOTS = (
     if os.environ.get("OTKLIK_SCREENSHOTS")
     else Path(tempfile.gettempdir()) / "otklik-screenshots"
 )
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 CONFLICT = "Сообщение только что изменил другой сотрудник. Обновите страницу."
 # What each role acts on, listed first in its inbox (otklik.service.inbox.FOCUS).
 FOCUS = {"tech": {"received", "approved"}, "resp": {"internal_review"}}
@@ -57,131 +44,7 @@ COUNTDOWN = re.compile(r"(?:(\d+)\s*ч\s*)?(\d+)\s*мин")
 # ------------------------------------------------------------------ fixtures -----------------
 
 
-@pytest.fixture(scope="module")
-def calendar_json() -> dict:
-    """web/calendar.json, regenerated from the server's calendar by web/build_calendar.py."""
-    subprocess.run([sys.executable, str(WEB / "build_calendar.py")], check=True, cwd=ROOT)
-    return json.loads((WEB / "calendar.json").read_text("utf-8"))
-
-
-@pytest.fixture(scope="module")
-def browser(calendar_json) -> Iterator:
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: `make browser` installs Debian's chromium"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture(autouse=True)
-def consumers_never_fail(local_system):
-    """Nothing the page sets in motion may make a queue consumer fail."""
-    before = {c.queue_id: c.failed for c in local_system.workers.consumers}
-    yield
-    local_system.drain()
-    after = {c.queue_id: c.failed for c in local_system.workers.consumers}
-    assert after == before, "a queue consumer reported failures (see the log)"
-
-
-@pytest.fixture
-def staff(browser, base_url) -> Iterator:
-    """`staff(login, ...)`: a signed-in official in a browser window of their own."""
-    opened: list[Staff] = []
-
-    def sign_in(login: str, **kwargs) -> Staff:
-        official = Staff(browser, base_url, login, **kwargs)
-        opened.append(official)
-        return official
-
-    yield sign_in
-    for official in opened:
-        official.close()
-    for official in opened:
-        assert not official.errors, f"{official.login}: errors on the page: {official.errors}"
-
-
-class Staff:
-    """One official on the staff page."""
-
-    def __init__(
-        self,
-        browser,
-        base_url: str,
-        login: str,
-        *,
-        width: int = 1280,
-        height: int = 900,
-        timezone: str = "Asia/Barnaul",
-    ) -> None:
-        self.base_url = base_url
-        self.login = login
-        # The browser's own time zone must not matter: the page counts in the calendar's.
-        self.context = browser.new_context(
-            viewport={"width": width, "height": height},
-            locale="ru-RU",
-            timezone_id=timezone,
-            accept_downloads=True,
-        )
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.goto(base_url + "/")
-        self.page.get_by_label("Логин").fill(login)
-        self.page.get_by_label("Пароль").fill("demo")
-        self.page.get_by_role("button", name="Войти").click()
-        expect(self.page.get_by_role("heading", level=1, name="Входящие")).to_be_visible()
-        expect(self.page.locator("#inbox-list")).not_to_contain_text("Загрузка")
-
-    # -- the inbox
-
-    def rows(self):
-        return self.page.locator("table.inbox tbody tr")
-
-    def row(self, case_id: str):
-        return self.page.locator(f'table.inbox tr[data-case-id="{case_id}"]')
-
-    def inbox(self) -> None:
-        self.page.get_by_role("link", name="Входящие", exact=True).click()
-        expect(self.page.get_by_role("heading", level=1, name="Входящие")).to_be_visible()
-        expect(self.page.locator("#inbox-list")).not_to_contain_text("Загрузка")
-
-    # -- a case
-
-    def open_case(self, case_id: str) -> None:
-        self.row(case_id).locator("a.case-link").click()
-        expect(self.page.locator("#actions")).to_be_visible()
-
-    def goto_case(self, case_id: str) -> None:
-        self.page.goto(f"{self.base_url}/#/case/{case_id}")
-
-    @property
-    def status(self):
-        return self.page.locator(".case-head .badge")
-
-    @property
-    def actions(self):
-        return self.page.locator("#actions")
-
-    @property
-    def flash(self):
-        return self.page.locator("#flash")
-
-    def form(self, action: str):
-        return self.page.locator(f'form[data-action="{action}"]')
-
-    def refresh(self) -> None:
-        self.page.get_by_role("button", name="Обновить", exact=True).click()
-
-    def close(self) -> None:
-        self.context.close()
+pytestmark = pytest.mark.usefixtures("consumers_never_fail")
 
 
 def minutes_of(text: str) -> int:

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from otklik.api.schemas import MessageIn
+from otklik.api.schemas import ManualMessageIn, MessageIn
 from otklik.domain.policy import Deadline
 from otklik.domain.reports import percentile
 from otklik.service import cases
@@ -310,3 +310,52 @@ def test_a_month_out_of_form_or_range_is_refused_not_a_crash(
         )
         assert answer["statusCode"] == 422
         assert json.loads(answer["body"])["error"]["fields"] == {"month": month}
+
+
+def test_messages_are_counted_by_source(aws):
+    """Two messages by webhook and one registered by hand in a month (other tests may use the
+    month too: what these add is counted)."""
+    detected = datetime(2030, 11, 5, 10, 0, tzinfo=BARNAUL)
+    until = datetime(2030, 11, 30, 12, 0, tzinfo=BARNAUL)
+    before = build_monthly(deps(), "2030-11", until)
+    was = {s: (f.received, f.not_processable) for s, f in before.by_source.items()}
+    for _ in range(2):
+        receive(detected)
+    manual = cases.register_message(
+        deps(),
+        who("tech"),
+        ManualMessageIn.model_validate(
+            {
+                "url": f"https://ok.ru/group/5/topic/{uuid.uuid4().int % 10**8}",
+                "text": "Прошу ответить",
+                "author": {"name": "Житель"},
+                "detected_at": "2030-11-05T10:30",
+                "topic": "ЖКХ",
+                "importance": "low",
+            }
+        ).to_domain(BARNAUL),
+        datetime(2030, 11, 5, 10, 40, tzinfo=BARNAUL),
+    ).case
+    cases.triage(
+        deps(),
+        who("tech"),
+        manual.case_id,
+        decision="not_processable",
+        departments=[],
+        reason="Нецензурная брань.",
+        now=datetime(2030, 11, 5, 10, 50, tzinfo=BARNAUL),
+    )
+
+    report = build_monthly(deps(), "2030-11", until)
+
+    now = {s: (f.received, f.not_processable) for s, f in report.by_source.items()}
+    added = {
+        s: tuple(a - b for a, b in zip(v, was.get(s, (0, 0)), strict=True)) for s, v in now.items()
+    }
+    assert added == {"manual": (1, 1), "webhook": (2, 0)}
+    rows = list(csv.reader(io.StringIO(to_csv(report).lstrip("\ufeff")), delimiter=";"))
+    by_source = {r[1]: int(r[2]) for r in rows if r[0] == "Источник"}
+    assert by_source == {
+        "Зарегистрировано вручную": now["manual"][0],
+        "Из системы мониторинга (интеграция)": now["webhook"][0],
+    }

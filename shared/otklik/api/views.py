@@ -116,7 +116,14 @@ def _publication(p: dict, tz: ZoneInfo) -> dict:
     }
 
 
-_TIME_KEYS = ("at", "created_at", "sent_to_curator_at", "curator_decided_at", "published_at")
+_TIME_KEYS = (
+    "at",
+    "created_at",
+    "sent_to_curator_at",
+    "curator_decided_at",
+    "published_at",
+    "recorded_at",
+)
 
 
 def _localised(items: list[dict], tz: ZoneInfo) -> list[dict]:

@@ -68,6 +68,12 @@ class Source(StrEnum):
     MANUAL = "manual"
 
 
+SOURCE_TITLES_RU = {
+    Source.WEBHOOK: "Из системы мониторинга (интеграция)",
+    Source.MANUAL: "Зарегистрировано вручную",
+}
+
+
 class Via(StrEnum):
     """How one step reached us, as the audit trail and reports tell it."""
 

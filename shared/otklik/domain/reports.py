@@ -82,6 +82,7 @@ class MonthlyReport:
     total: Figures
     by_department: dict[str, Figures]
     by_topic: dict[str, Figures]
+    by_source: dict[str, Figures]  # by webhook, or registered by hand
     ranked: list[str]  # departments with enough messages, best T2 on-time share first
     too_few: list[str]  # shown, not ranked
     previous: dict[str, Figures]  # earlier months, for the dynamics
@@ -142,7 +143,9 @@ def monthly(
 ) -> MonthlyReport:
     by_department: dict[str, list[Case]] = {}
     by_topic: dict[str, list[Case]] = {}
+    by_source: dict[str, list[Case]] = {}
     for case in cases:
+        by_source.setdefault(case.source.value, []).append(case)
         for department in case.departments or ("—",):
             by_department.setdefault(department, []).append(case)
         by_topic.setdefault(case.message.topic, []).append(case)
@@ -156,6 +159,7 @@ def monthly(
         total=count(cases, policy, now),
         by_department=departments,
         by_topic={t: count(cs, policy, now) for t, cs in sorted(by_topic.items())},
+        by_source={s: count(cs, policy, now) for s, cs in sorted(by_source.items())},
         ranked=ranked,
         too_few=[d for d in departments if d not in ranked],
         previous={m: count(cs, policy, now) for m, cs in sorted((previous or {}).items())},

@@ -11,6 +11,7 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from otklik.domain.errors import Forbidden, InvalidInput
+from otklik.domain.model import SOURCE_TITLES_RU, Source
 from otklik.domain.policy import DEADLINE_TITLES_RU, Deadline
 from otklik.domain.reports import TIMER_ORDER, Breach, Figures, MonthlyReport, breaches, monthly
 from otklik.domain.roles import Action, Actor
@@ -99,7 +100,8 @@ def _hours(minutes: float | None) -> str:
 
 
 def rows(report: MonthlyReport) -> list[list[str]]:
-    """The report as a table: one row per group (total, departments, topics), for CSV/XLSX."""
+    """The report as a table: one row per group (total, departments, topics, sources), for
+    CSV/XLSX."""
     header = [
         "Раздел",
         "Группа",
@@ -147,6 +149,8 @@ def rows(report: MonthlyReport) -> list[list[str]]:
         add("Отдел", name, f)
     for name, f in report.by_topic.items():
         add("Тема", name, f)
+    for name, f in report.by_source.items():
+        add("Источник", SOURCE_TITLES_RU[Source(name)], f)
     for name, f in report.previous.items():
         add("Динамика", name, f)
     return table
@@ -223,6 +227,7 @@ def to_html(report: MonthlyReport, breach_list: list[Breach], tz, departments: d
             hours=_hours,
             tz=tz,
             departments=departments,
+            sources={s.value: title for s, title in SOURCE_TITLES_RU.items()},
             chart=_bar_chart,
         )
     )
