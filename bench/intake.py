@@ -29,7 +29,7 @@ from bench import common
 from bench.system import SECRET, local_system
 from local.run import free_port, port_open
 from local.simulator import new_message
-from otklik.api.signing import sign
+from otklik.signing import sign
 
 LEVELS = ((1, 150), (4, 150), (8, 150))  # (concurrent clients, requests)
 TIME_LIMIT = 60.0  # seconds per level, at most
@@ -145,14 +145,18 @@ def run_load() -> list[dict]:
 
 # Where the time goes: (label, file suffix, function name) of cumulative times to read.
 COMPONENTS = (
-    ("signature check (HMAC)", "otklik/api/signing.py", "verify"),
-    ("validation (JSON + pydantic) and to the domain", "otklik/api/http.py", "parse"),
-    ("validation (JSON + pydantic) and to the domain", "otklik/api/schemas.py", "to_domain"),
+    ("signature check (HMAC)", "otklik/signing.py", "verify"),
+    ("validation (JSON + pydantic) and to the domain", "otklik/entrypoints/http.py", "parse"),
+    (
+        "validation (JSON + pydantic) and to the domain",
+        "otklik/entrypoints/schemas.py",
+        "to_domain",
+    ),
     ("idempotency look-up (DynamoDB GetItem)", "otklik/service/cases.py", "_existing_intake"),
     ("the domain: new case and its deadlines", "otklik/domain/model.py", "receive"),
     ("DynamoDB transaction (TransactWriteItems)", "otklik/adapters/repository.py", "commit"),
     ("SQS send of the routing message", "otklik/adapters/queues.py", "send"),
-    ("answer (view)", "otklik/api/views.py", "case_summary"),
+    ("answer (view)", "otklik/entrypoints/views.py", "case_summary"),
 )
 
 

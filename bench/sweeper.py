@@ -76,9 +76,9 @@ def populate(table: str, count: int) -> float:
 
 
 def open_cases(count: int) -> None:
-    from otklik.api.schemas import MessageIn
+    from otklik.bootstrap import deps
+    from otklik.entrypoints.schemas import MessageIn
     from otklik.service import cases
-    from otklik.service.bootstrap import deps
 
     for n in range(count):
         message = MessageIn.model_validate(

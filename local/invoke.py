@@ -27,7 +27,7 @@ from local.run import LocalSystem
 
 def resign(event: dict, secret: str) -> bool:
     """Sign an HTTP event's body again if it carries a monitoring-system signature."""
-    from otklik.api.signing import sign
+    from otklik.signing import sign
 
     headers = event.get("headers")
     if not isinstance(headers, dict):
@@ -52,7 +52,7 @@ TOKEN_HINT = re.compile(r"^Bearer <token from POST /api/v1/auth/login as (\w+)>$
 def fill_token(event: dict) -> str | None:
     """Replace a sample event's `Bearer <token from POST /api/v1/auth/login as LOGIN>` with a
     real token of LOGIN (signed with the local run's secret); returns the login."""
-    from otklik.api.auth import issue_token
+    from otklik.entrypoints.auth import issue_token
 
     headers = event.get("headers")
     if not isinstance(headers, dict):

@@ -264,7 +264,7 @@ class LocalSystem:
         self._apply({**extra, **self.created.env})
         self.env = {k: v for k, v in {**env, **extra, **self.created.env}.items() if v}
 
-        from otklik.service import bootstrap
+        from otklik import bootstrap
 
         bootstrap.reset()
         from local.seed import seed
@@ -327,7 +327,7 @@ class LocalSystem:
             self.aws.stop()
         self._restore()
         with contextlib.suppress(Exception):
-            from otklik.service import bootstrap
+            from otklik import bootstrap
 
             bootstrap.reset()
 

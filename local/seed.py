@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from otklik.adapters import tables
 from otklik.adapters.directory import Department, Directory, StaffMember
-from otklik.api.auth import check_password, hash_password
 from otklik.config import Settings
 from otklik.domain.roles import Role
 from otklik.domain.routing import RoutingRule
+from otklik.entrypoints.auth import check_password, hash_password
 
 PASSWORD = "demo"
 DOMAIN = "otklik.local"

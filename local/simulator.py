@@ -60,7 +60,7 @@ from flask import Blueprint, jsonify, redirect, render_template_string, request,
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from local.run import MAIL_SENDER as LOCAL_MAIL_SENDER
-from otklik.api.signing import sign, verify
+from otklik.signing import sign, verify
 
 DEFAULT_BASE_URL = "http://127.0.0.1:3000"
 DEFAULT_SECRET = "dev-secret"

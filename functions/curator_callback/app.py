@@ -2,11 +2,12 @@
 
 import hashlib
 
-from otklik.api import http
-from otklik.api.schemas import CallbackIn
-from otklik.api.views import monitoring_answer
+from otklik.bootstrap import deps
+from otklik.entrypoints import http
+from otklik.entrypoints.schemas import CallbackIn
+from otklik.entrypoints.views import monitoring_answer
+from otklik.ports import callback_key
 from otklik.service import cases
-from otklik.service.bootstrap import deps
 
 app = http.resolver()
 
@@ -31,7 +32,7 @@ def curator_callback():
         draft_id=callback.draft_id,
         comment=callback.comment,
         now=http.now(),
-        delivery_key=f"callback:{delivery}",
+        delivery_key=callback_key(delivery),
     )
     return http.json_response(200, monitoring_answer(case, d.display_tz))
 

@@ -1,10 +1,10 @@
 """DraftSubmissionFunction: contributions, drafts, their internal approval and the handover to
 the curator (clauses 12, 17)."""
 
-from otklik.api import http
-from otklik.api.schemas import ContributionIn, DraftIn, RejectIn
+from otklik.bootstrap import deps
+from otklik.entrypoints import http
+from otklik.entrypoints.schemas import ContributionIn, DraftIn, RejectIn
 from otklik.service import cases
-from otklik.service.bootstrap import deps
 
 app = http.resolver()
 

@@ -1,10 +1,10 @@
 """IntakeFunction: a new message from the monitoring system (clause 9)."""
 
-from otklik.api import http
-from otklik.api.schemas import MessageIn
-from otklik.api.views import monitoring_answer
+from otklik.bootstrap import deps
+from otklik.entrypoints import http
+from otklik.entrypoints.schemas import MessageIn
+from otklik.entrypoints.views import monitoring_answer
 from otklik.service import cases
-from otklik.service.bootstrap import deps
 
 app = http.resolver()
 

@@ -7,9 +7,9 @@ from aws_lambda_powertools import Logger
 from pydantic import ConfigDict
 
 from otklik.adapters.monitoring import MonitoringClient, MonitoringRejected
-from otklik.api.batch import QueueMessage, consume
+from otklik.bootstrap import deps
 from otklik.config import channel_settings
-from otklik.service.bootstrap import deps
+from otklik.entrypoints.batch import QueueMessage, consume
 from otklik.service.outbound import report
 
 logger = Logger(service="otklik-monitoring")
@@ -71,4 +71,6 @@ def _send(message: Outbound, context=None) -> None:
 
 
 def lambda_handler(event, context):
-    return consume(event, context, Outbound, lambda m: _send(m, context), consumer="monitoring")
+    return consume(
+        deps(), event, context, Outbound, lambda m: _send(m, context), consumer="monitoring"
+    )

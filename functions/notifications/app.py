@@ -5,8 +5,8 @@ from functools import cache
 from pydantic import Field
 
 from otklik.adapters.mail import Mailer
-from otklik.api.batch import QueueMessage, consume
-from otklik.service.bootstrap import deps
+from otklik.bootstrap import deps
+from otklik.entrypoints.batch import QueueMessage, consume
 from otklik.service.notify import deliver
 
 
@@ -24,6 +24,7 @@ def _mailer() -> Mailer:
 
 def lambda_handler(event, context):
     return consume(
+        deps(),
         event,
         context,
         Notification,

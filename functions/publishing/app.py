@@ -15,10 +15,10 @@ from functools import cache
 from aws_lambda_powertools import Logger
 
 from otklik.adapters.publishers import build_publishers
-from otklik.api.batch import QueueMessage, consume
-from otklik.api.http import now
+from otklik.bootstrap import deps
 from otklik.config import channel_settings
-from otklik.service.bootstrap import deps
+from otklik.entrypoints.batch import QueueMessage, consume
+from otklik.entrypoints.http import now
 from otklik.service.publishing import Delivery, RetryLater, publish_approved
 
 logger = Logger(service="otklik-publishing")
@@ -102,6 +102,7 @@ def _delay(record: dict | None, seconds: float) -> None:
 def lambda_handler(event, context):
     records = _deliveries(event)
     return consume(
+        deps(),
         event,
         context,
         Approved,

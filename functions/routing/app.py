@@ -1,9 +1,9 @@
 """RoutingFunction: screen content (clause 20), detect repeats (clause 18), propose departments."""
 
-from otklik.api.batch import QueueMessage, consume
-from otklik.api.http import now
+from otklik.bootstrap import deps
+from otklik.entrypoints.batch import QueueMessage, consume
+from otklik.entrypoints.http import now
 from otklik.service import cases
-from otklik.service.bootstrap import deps
 
 
 class RoutingMessage(QueueMessage):
@@ -12,6 +12,7 @@ class RoutingMessage(QueueMessage):
 
 def lambda_handler(event, context):
     return consume(
+        deps(),
         event,
         context,
         RoutingMessage,

@@ -4,8 +4,11 @@ import time
 
 from aws_lambda_powertools.event_handler import Response
 
-from otklik.api import auth, http
-from otklik.api.schemas import (
+from otklik.bootstrap import deps
+from otklik.domain.notice import parse_notice
+from otklik.domain.roles import Action
+from otklik.entrypoints import auth, http
+from otklik.entrypoints.schemas import (
     CuratorDecisionIn,
     LoginIn,
     ManualMessageIn,
@@ -14,11 +17,8 @@ from otklik.api.schemas import (
     TriageIn,
     localise,
 )
-from otklik.api.views import case_summary, notice_view
-from otklik.domain.notice import parse_notice
-from otklik.domain.roles import Action
+from otklik.entrypoints.views import case_summary, notice_view
 from otklik.service import cases, inbox, reports
-from otklik.service.bootstrap import deps
 
 app = http.resolver()
 
@@ -44,7 +44,7 @@ def login():
 def logout():
     d = deps()
     http.caller(app, d)
-    http.revoke(http.bearer_claims(app, d))
+    http.revoke(d, http.bearer_claims(app, d))
     return http.json_response(200, {"logged_out": True})
 
 

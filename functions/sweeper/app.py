@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger
 
-from otklik.service.bootstrap import deps
+from otklik.bootstrap import deps
 from otklik.service.sweep import sweep
 
 logger = Logger(service="otklik-sweeper")

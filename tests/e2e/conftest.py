@@ -121,7 +121,7 @@ class Client:
         return self._tokens[login]
 
     def signed(self, path: str, body: dict, *, secret: str = WEBHOOK_SECRET, headers=None) -> Reply:
-        from otklik.api.signing import sign
+        from otklik.signing import sign
 
         raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
         signature = sign(raw, secret, int(time.time()))

@@ -37,7 +37,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from local import ROOT
-from otklik.api import auth, signing
+from otklik import signing
+from otklik.entrypoints import auth
 
 EXAMPLES = int(os.environ.get("OTKLIK_FUZZ_EXAMPLES") or 40)
 RANDOM = os.environ.get("OTKLIK_FUZZ_RANDOM", "") not in ("", "0")

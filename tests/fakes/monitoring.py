@@ -9,7 +9,7 @@ docs/design.md ("Signed requests from the monitoring system", applied in the oth
   storing; `lost_answer()` stores the call and then answers 500, as if the answer was lost;
 - `on_receive(call)` runs inside the handler before it answers — the curator deciding at once,
   calling back into the administration's API while our request is still in flight.
-The signature check is written here from the contract, not borrowed from otklik.api.signing.
+The signature check is written here from the contract, not borrowed from otklik.signing.
 """
 
 from __future__ import annotations

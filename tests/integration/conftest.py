@@ -37,7 +37,7 @@ def aws() -> Iterator[LocalSystem]:
 
     Yields the prepared `LocalSystem` (no HTTP server, no worker threads): `.env` holds the
     settings, `.created` the tables and queues, `.aws.endpoint_url` the moto server.
-    `otklik.service.bootstrap.reset()` has run, so handlers read these settings.
+    `otklik.bootstrap.reset()` has run, so handlers read these settings.
     """
     system = LocalSystem(
         moto_port=free_port(),
@@ -118,7 +118,7 @@ def api_event() -> Callable[..., dict]:
 def signed() -> Callable[..., dict[str, str]]:
     """`signed(body, secret=..., at=...)`: headers of a request signed by the monitoring
     system (`X-Signature: t=...,v1=...` over the exact body `api_event` sends)."""
-    from otklik.api.signing import sign
+    from otklik.signing import sign
 
     def headers(body, *, secret: str = WEBHOOK_SECRET, at: float | None = None) -> dict:
         timestamp = int(time.time() if at is None else at)

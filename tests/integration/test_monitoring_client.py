@@ -22,11 +22,12 @@ import boto3
 import pytest
 
 from local.run import free_port
+from otklik import bootstrap
 from otklik.adapters.monitoring import MonitoringClient, MonitoringRejected, MonitoringUnavailable
-from otklik.api.schemas import MessageIn
+from otklik.bootstrap import deps
 from otklik.domain.roles import Actor, Role
-from otklik.service import bootstrap, cases
-from otklik.service.bootstrap import deps
+from otklik.entrypoints.schemas import MessageIn
+from otklik.service import cases
 from tests.fakes.monitoring import FakeMonitoring
 from tests.integration.conftest import NAMESPACE, WEBHOOK_SECRET
 

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from otklik.api.schemas import MessageIn
+from otklik.bootstrap import deps
 from otklik.domain.roles import Role
+from otklik.entrypoints.schemas import MessageIn
 from otklik.service import cases
-from otklik.service.bootstrap import deps
 from otklik.service.notify import render
 
 BARNAUL = ZoneInfo("Asia/Barnaul")
@@ -81,8 +81,8 @@ TEMPLATES = sorted(
 
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_every_letter_renders_in_russian_without_gaps(aws, template):
-    from otklik.api.views import case_detail
     from otklik.domain.roles import SYSTEM_ACTOR
+    from otklik.entrypoints.views import case_detail
     from otklik.service.notify import _Blank
 
     case = new_case()

@@ -24,13 +24,13 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from otklik import config
-from otklik.api import schemas
-from otklik.api.views import case_detail, case_summary
 from otklik.domain.calendar import WorkingCalendar
 from otklik.domain.model import Attachment, Author, Case, Curator, DraftKind, Message
 from otklik.domain.policy import SlaPolicy
 from otklik.domain.reports import breaches
 from otklik.domain.roles import SYSTEM_ACTOR, Actor, Role
+from otklik.entrypoints import schemas
+from otklik.entrypoints.views import case_detail, case_summary
 from otklik.service.reports import breach_view
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -21,18 +21,25 @@ import yaml
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from local.cfn import load
+from otklik import bootstrap
 from otklik.adapters.publishers import build_publishers
-from otklik.adapters.publishers.base import PermanentError, TemporaryError
-from otklik.adapters.publishers.http import Budget, HttpClient, retry_after_seconds, with_retries
 from otklik.adapters.publishers.ok import OkPublisher, parse_ok_url, signature
 from otklik.adapters.publishers.telegram import TelegramPublisher, parse_telegram_url
 from otklik.adapters.publishers.vk import VkPublisher, parse_vk_url, vk_mention
-from otklik.api.schemas import MessageIn
+from otklik.bootstrap import deps
 from otklik.config import ChannelSettings
 from otklik.domain.model import Attachment, Author, Curator, Draft, DraftKind, Message
 from otklik.domain.roles import Actor, Role
-from otklik.service import bootstrap, cases
-from otklik.service.bootstrap import deps
+from otklik.entrypoints.schemas import MessageIn
+from otklik.httpclient import (
+    Budget,
+    HttpClient,
+    PermanentError,
+    TemporaryError,
+    retry_after_seconds,
+    with_retries,
+)
+from otklik.service import cases
 from otklik.service.publishing import Delivery, RetryLater, publish_approved
 from tests.fakes.ok import FakeOK
 from tests.fakes.server import Reply
@@ -1141,11 +1148,11 @@ def test_channel_secrets_are_no_echo_parameters_without_a_value_in_the_template(
 def test_the_case_view_with_a_proof_and_a_failure_matches_the_contract():
     from jsonschema import Draft202012Validator
 
-    from otklik.api.views import case_detail
     from otklik.domain.calendar import WorkingCalendar
     from otklik.domain.model import Case, Receipt
     from otklik.domain.policy import SlaPolicy
     from otklik.domain.roles import SYSTEM_ACTOR
+    from otklik.entrypoints.views import case_detail
 
     policy = SlaPolicy(WorkingCalendar())
     at = datetime(2030, 11, 5, 10, 0, tzinfo=BARNAUL)

@@ -12,9 +12,9 @@ import boto3
 import pytest
 
 from otklik.adapters.queues import QueueSender
-from otklik.api.schemas import MessageIn
+from otklik.bootstrap import deps
+from otklik.entrypoints.schemas import MessageIn
 from otklik.service import cases
-from otklik.service.bootstrap import deps
 from otklik.service.sweep import sweep
 
 
@@ -90,8 +90,8 @@ def test_twenty_conflicting_decisions_have_exactly_one_winner(aws):
     """Twenty officials' approvals and rejections of one draft race through the real store (a
     Lambda instance serves one request at a time, so the race is between instances: threads
     calling the service layer, each with its own store, as separate instances would)."""
-    from otklik.api.http import STATUS
     from otklik.domain.errors import DomainError
+    from otklik.entrypoints.http import STATUS
 
     d = deps()
     now = datetime.now(UTC)

@@ -22,11 +22,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from otklik.api.schemas import ManualMessageIn, MessageIn
+from otklik.bootstrap import deps
 from otklik.domain.policy import Deadline
 from otklik.domain.reports import percentile
+from otklik.entrypoints.schemas import ManualMessageIn, MessageIn
 from otklik.service import cases
-from otklik.service.bootstrap import deps
 from otklik.service.reports import build_breaches, build_monthly, to_csv, to_xlsx
 from otklik.service.sweep import sweep
 

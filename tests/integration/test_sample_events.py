@@ -30,8 +30,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from local.cfn import load
-from otklik.api.signing import verify
-from otklik.service import bootstrap
+from otklik import bootstrap
+from otklik.signing import verify
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"

@@ -31,12 +31,13 @@ import yaml
 
 from local import ROOT
 from local.gateway import Gateway, create_app
+from otklik import bootstrap, signing
 from otklik.adapters.tables import AuditRecord
-from otklik.api import auth, http, signing
-from otklik.api.schemas import ManualMessageIn, MessageIn
+from otklik.bootstrap import deps
 from otklik.domain.model import Case, Status
-from otklik.service import bootstrap, cases
-from otklik.service.bootstrap import deps
+from otklik.entrypoints import auth, http
+from otklik.entrypoints.schemas import ManualMessageIn, MessageIn
+from otklik.service import cases
 
 MESSAGES = "/api/v1/monitoring/messages"
 CALLBACKS = "/api/v1/monitoring/callbacks"
@@ -303,7 +304,7 @@ NOW = float(int(time.time())) + 0.5  # the server's clock, pinned: the window is
 
 @pytest.fixture
 def clock(monkeypatch) -> Callable[[float], None]:
-    """Pin the clock the handlers read (`otklik.api.http.time`) to an instant."""
+    """Pin the clock the handlers read (`otklik.entrypoints.http.time`) to an instant."""
 
     def pin(instant: float) -> None:
         monkeypatch.setattr(http, "time", SimpleNamespace(time=lambda: instant))

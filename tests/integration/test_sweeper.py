@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 import botocore.client
 import pytest
 
+from otklik.bootstrap import deps
 from otklik.domain.model import Message
 from otklik.domain.roles import Role
 from otklik.service import cases
-from otklik.service.bootstrap import deps
 from otklik.service.sweep import sweep
 
 BARNAUL = ZoneInfo("Asia/Barnaul")
@@ -32,7 +32,7 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 def message(**overrides) -> Message:
-    from otklik.api.schemas import MessageIn
+    from otklik.entrypoints.schemas import MessageIn
 
     body = {
         "external_id": f"sweep-{uuid.uuid4().hex[:10]}",

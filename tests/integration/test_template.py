@@ -27,8 +27,8 @@ import pytest
 from moto import mock_aws
 
 from local.cfn import load
+from otklik import bootstrap
 from otklik.adapters import tables
-from otklik.service import bootstrap
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"

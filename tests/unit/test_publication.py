@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from otklik.adapters import codec
+from otklik import codec
 from otklik.domain import events as ev
 from otklik.domain.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 from otklik.domain.model import (

@@ -4,7 +4,7 @@ review (clause 12), the link of the published answer (clause 15).
 
 Every call is `POST <base>/api/v1/inbound` with a JSON body, signed like the webhooks the
 monitoring system sends us (`X-Signature: t=<unix>,v1=<HMAC-SHA256 of "t.body">`, see
-`otklik.api.signing`) and carrying a request id (`X-Request-Id`, and `request_id` in the body)
+`otklik.signing`) and carrying a request id (`X-Request-Id`, and `request_id` in the body)
 that stays the same across every retry of the same call, so the monitoring system keeps one
 copy however often it arrives. Each attempt is signed afresh: a retry after a long pause must
 not arrive with a stale timestamp.
@@ -24,9 +24,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from otklik.adapters.publishers.base import TemporaryError
-from otklik.adapters.publishers.http import Budget, HttpClient, http_error, with_retries
-from otklik.api.signing import sign
+from otklik.httpclient import Budget, HttpClient, TemporaryError, http_error, with_retries
+from otklik.signing import sign
 
 
 class MonitoringUnavailable(Exception):

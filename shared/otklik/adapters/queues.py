@@ -17,12 +17,26 @@ import boto3
 
 from otklik.adapters.tables import OutboxRecord
 from otklik.config import Settings
+from otklik.ports import OutboxMessage
+
+
+def outbox_record(message: OutboxMessage, now: datetime) -> OutboxRecord:
+    """The record a commit at `now` writes for `message` (and the relay deletes)."""
+    return OutboxRecord(
+        "pending",
+        f"{now.astimezone(UTC).isoformat()}#{message.message_id}",
+        queue=message.queue,
+        body={**message.body, "message_id": message.message_id},
+    )
+
 
 QUEUES = ("routing", "notification", "publishing", "monitoring")
 
 
 @dataclass
 class QueueSender:
+    """The message bus of `otklik.ports` on SQS, with the outbox on DynamoDB."""
+
     settings: Settings
     sent: int = field(default=0)
 
@@ -45,6 +59,13 @@ class QueueSender:
             QueueUrl=self.url(queue), MessageBody=json.dumps(body, ensure_ascii=False)
         )
         self.sent += 1
+
+    def relay(self, messages: Iterable[OutboxMessage], now: datetime) -> int:
+        """The messages a commit at `now` wrote to the outbox, sent and their records deleted."""
+        return relay([outbox_record(m, now) for m in messages], self)
+
+    def relay_stale(self, now: datetime) -> int:
+        return relay(stale_outbox(now), self)
 
     def dead_letter(self, source_arn: str, body: str, reason: str) -> None:
         """Put a message straight into its queue's dead-letter queue, saying why."""

@@ -11,38 +11,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from otklik.adapters import codec
-from otklik.adapters.tables import OPEN, AuditRecord, CaseRecord, IdempotencyRecord, OutboxRecord
+from otklik import codec
+from otklik.adapters.queues import outbox_record
+from otklik.adapters.tables import OPEN, AuditRecord, CaseRecord, IdempotencyRecord
 from otklik.domain.errors import ConcurrentModification, NotFound
-from otklik.domain.model import Case
-
-# How long an intake or callback key is remembered: far beyond any redelivery by the
-# monitoring system, and the table's TTL deletes it afterwards.
-KEY_LIFETIME = 180 * 24 * 3600
-
-
-class DuplicateKey(Exception):
-    """An idempotency key written with this commit had been written before."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-@dataclass(frozen=True)
-class OutboxMessage:
-    """A queue message to send once the state change that caused it is committed."""
-
-    message_id: str
-    queue: str  # logical name: routing, notification, publishing, monitoring
-    body: dict
+from otklik.domain.links import author_key, thread_key
+from otklik.domain.model import Case, TimelineEntry
+from otklik.domain.roles import Role
+from otklik.ports import KEY_LIFETIME, DuplicateKey, OutboxMessage
 
 
 @dataclass
@@ -52,7 +34,9 @@ class _Loaded:
 
 
 @dataclass
-class CaseStore:
+class DynamoCaseStore:
+    """`otklik.ports.CaseStore` on DynamoDB (one table, the audit table, the outbox)."""
+
     connection: Connection
     timezone: ZoneInfo
     _loaded: dict[str, _Loaded] = field(default_factory=dict)
@@ -166,7 +150,7 @@ class CaseStore:
             record.case_id
             for index, key in (
                 (CaseRecord.by_thread, thread_key(case.message.url)),
-                (CaseRecord.by_author, author_key(case)),
+                (CaseRecord.by_author, author_key(case.message)),
             )
             for record in index.query(key, range_key_condition=after)
         }
@@ -179,8 +163,11 @@ class CaseStore:
         ids = [r.case_id for r in CaseRecord.by_thread.query(thread_key(url))]
         return self.get_many(ids)
 
-    def audit_trail(self, case_id: str) -> list[AuditRecord]:
-        return list(AuditRecord.query(case_id))
+    def audit_trail(self, case_id: str) -> list[TimelineEntry]:
+        return [
+            TimelineEntry(codec.parse(r.at), r.actor, Role(r.role), r.action, r.details)
+            for r in AuditRecord.query(case_id)
+        ]
 
     def _remember(self, case: Case) -> Case:
         self._loaded[case.case_id] = _Loaded(case.version, len(case.timeline))
@@ -197,29 +184,10 @@ class CaseStore:
             status=case.status.value,
             received_at=codec.iso(received),
             month=case.received_at.astimezone(self.timezone).strftime("%Y-%m"),
-            author_key=author_key(case),
+            author_key=author_key(case.message),
             thread_key=thread_key(case.message.url),
             topic=case.message.topic,
             open_shard=OPEN if is_open else None,
             next_due=codec.iso(next_due.astimezone(UTC)) if is_open else None,
             doc=codec.case_to_dict(case),
         )
-
-
-def outbox_record(message: OutboxMessage, now: datetime) -> OutboxRecord:
-    return OutboxRecord(
-        "pending",
-        f"{codec.iso(now.astimezone(UTC))}#{message.message_id}",
-        queue=message.queue,
-        body={**message.body, "message_id": message.message_id},
-    )
-
-
-def author_key(case: Case) -> str:
-    return f"{case.message.network}:{case.message.author.id}"
-
-
-def thread_key(url: str) -> str:
-    """The discussion a post belongs to: its address without the reply or comment part."""
-    parts = urlsplit(url.strip())
-    return f"{parts.netloc.lower()}{parts.path.rstrip('/')}"

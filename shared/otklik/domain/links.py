@@ -133,3 +133,15 @@ def _clean_query(query: str) -> str:
         kept.append(pair)
     kept.sort(key=lambda pair: (pair.split("=", 1)[0], pair))
     return "&".join(kept)
+
+
+def thread_key(url: str) -> str:
+    """The discussion a post belongs to (clause 18: "the same thread"): its address without the
+    reply or comment part."""
+    parts = urlsplit(url.strip())
+    return f"{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+
+def author_key(message) -> str:
+    """One author on one network (clause 18: "the same author")."""
+    return f"{message.network}:{message.author.id}"

@@ -12,11 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from otklik.adapters.queues import relay
-from otklik.adapters.repository import CaseStore, DuplicateKey, outbox_record, thread_key
-from otklik.adapters.tables import IdempotencyRecord
 from otklik.domain.errors import InvalidInput, InvalidTransition, NotFound
-from otklik.domain.links import normalise_post_url
+from otklik.domain.links import normalise_post_url, thread_key
 from otklik.domain.model import (
     Attachment,
     Case,
@@ -29,7 +26,8 @@ from otklik.domain.model import (
 )
 from otklik.domain.roles import SYSTEM_ACTOR, Actor, Role
 from otklik.domain.routing import Lexicon, find_repeat, propose_departments, significance
-from otklik.service.bootstrap import Deps
+from otklik.ports import CaseStore, DuplicateKey, intake_key, post_key
+from otklik.service.deps import Deps
 from otklik.service.outbox import outbox_for
 
 T = TypeVar("T")
@@ -44,7 +42,7 @@ def commit(
 ) -> None:
     messages = outbox_for(case.pull_events(), case)
     store.commit(case, now=now, outbox=messages, idempotency=idempotency or [])
-    relay([outbox_record(m, now) for m in messages], deps.sender)
+    deps.bus.relay(messages, now)
 
 
 def change(deps: Deps, case_id: str, now: datetime, step: Callable[[Case], T]) -> tuple[Case, T]:
@@ -67,7 +65,7 @@ class Intake:
 
 def receive_message(deps: Deps, message: Message, now: datetime) -> Intake:
     """Store a new message once per external id; a repeated delivery returns the same case."""
-    key = f"intake:{message.external_id}"
+    key = intake_key(message.external_id)
     existing = _existing_intake(deps, key)
     if existing is not None:
         return Intake(existing, created=False)
@@ -86,9 +84,9 @@ def register_message(deps: Deps, actor: Actor, message: Message, now: datetime) 
     the case it already is; concurrent registrations of one post make one case."""
     require_registrar(actor)
     post = normalise_post_url(message.url)
-    keys = [_post_key(post)]
+    keys = [post_key(hashlib.sha256(post.encode()).hexdigest())]  # a link may exceed a key
     if message.external_id:
-        keys.append(f"intake:{message.external_id}")
+        keys.append(intake_key(message.external_id))
     for key in keys:
         existing = _existing_intake(deps, key)
         if existing is not None:
@@ -105,20 +103,9 @@ def register_message(deps: Deps, actor: Actor, message: Message, now: datetime) 
     return Intake(case, created=True)
 
 
-def _post_key(normalised_url: str) -> str:
-    """Hashed: a link may be longer than a DynamoDB key may be."""
-    return "post:" + hashlib.sha256(normalised_url.encode()).hexdigest()
-
-
 def _existing_intake(deps: Deps, key: str) -> Case | None:
-    seen = _seen(key)
+    seen = deps.keys.seen(key)
     return deps.store().get(seen["case_id"]) if seen is not None else None
-
-
-def _seen(key: str) -> dict | None:
-    """What an idempotency key recorded, if it has been used."""
-    record = IdempotencyRecord.find(key)
-    return record.result if record is not None else None
 
 
 # -- routing (clauses 18, 20) ------------------------------------------------------------------
@@ -312,13 +299,13 @@ def curator_decision(
     """Apply a curator callback once: a replayed delivery changes nothing, nor does a decision
     already recorded by hand; one that contradicts the record is kept in the audit, told to
     the technical executor and refused (`DecisionConflict`)."""
-    seen = _seen(delivery_key)
+    seen = deps.keys.seen(delivery_key)
     if seen is not None:  # a replayed delivery
         case = deps.store().get(seen["case_id"])
         if seen.get("conflict"):
             raise DecisionConflict(_CONFLICT_RU)
         return case
-    intake = _seen(f"intake:{external_id}")
+    intake = deps.keys.seen(intake_key(external_id))
     if intake is None:
         raise NotFound("Сообщение с таким external_id не поступало.")
     store = deps.store()

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from otklik.domain.errors import InvalidInput, NotFound
 from otklik.domain.model import CLOSED, Case, Status
 from otklik.domain.roles import Actor, Role
-from otklik.service.bootstrap import Deps
+from otklik.service.deps import Deps
 
 # What lands first in each role's inbox (regulation, clauses 5-8).
 FOCUS: dict[Role, frozenset[Status]] = {

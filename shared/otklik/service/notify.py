@@ -1,16 +1,21 @@
-"""E-mail notifications: who gets which Russian letter for a step of the flow."""
+"""E-mail notifications: who gets which Russian letter for a step of the flow.
+
+A letter is built from the case itself (`letter_context`), not from the API's view of it, so a
+change of the API's answer changes no letter."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from otklik.adapters.mail import Mailer
-from otklik.api.views import case_detail
+from otklik.domain.model import STATUS_TITLES_RU, Case
 from otklik.domain.policy import DEADLINE_TITLES_RU, Deadline
-from otklik.domain.roles import SYSTEM_ACTOR, Role
-from otklik.service.bootstrap import Deps
+from otklik.domain.roles import Role
+from otklik.ports import Mailer
+from otklik.service.deps import Deps
 
 
 @cache
@@ -51,10 +56,13 @@ def deliver(
     deps: Deps, mailer: Mailer, *, template: str, case_id: str, wanted: dict, context: dict
 ) -> int:
     case = deps.store().get(case_id)
-    detail = case_detail(case, deps.display_tz, deps.policy, SYSTEM_ACTOR)
+    detail = letter_context(case, deps.display_tz)
     event = context.get("event", {})
     timer = str(event.get("timer", "")).split(":")[0]
-    due = next((t["due"] for t in detail["timers"] if t["deadline"] == timer), None)
+    due = next(
+        (_t(t.due, deps.display_tz) for t in case.timers.values() if t.deadline.value == timer),
+        None,
+    )
     extra = {k: v for k, v in context.items() if k != "event"}
     subject, body = render(
         template,
@@ -74,6 +82,36 @@ def deliver(
         mailer.send(address, subject, body)
         sent += 1
     return sent
+
+
+def _t(value: datetime | None, tz: ZoneInfo) -> str | None:
+    return value.astimezone(tz).isoformat() if value is not None else None
+
+
+def letter_context(case: Case, tz: ZoneInfo) -> dict:
+    """What the letters' templates read of a case, times in the officials' time zone."""
+    m = case.message
+    return {
+        "case_id": case.case_id,
+        "external_id": m.external_id,
+        "status": case.status.value,
+        "status_title": STATUS_TITLES_RU[case.status],
+        "topic": m.topic,
+        "text": m.text,
+        "location": m.location,
+        "importance": m.importance,
+        "network": m.network,
+        "author": {"id": m.author.id, "name": m.author.name, "url": m.author.url},
+        "departments": list(case.departments),
+        "proposed_departments": list(case.proposed_departments),
+        "flags": list(case.flags),
+        "repeat_of": case.repeat_of,
+        "deadlines": {k: _t(v, tz) for k, v in case.deadlines().items()},
+        "contributions": [
+            {"department": c.department, "due": _t(c.due, tz)} for c in case.contributions.values()
+        ],
+        "message": {"url": m.url, "network": m.network},
+    }
 
 
 class _Blank(dict):

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
-from otklik.adapters.monitoring import MonitoringClient
 from otklik.domain.model import DraftStatus
-from otklik.service.bootstrap import Deps
+from otklik.ports import MonitoringSystem
+from otklik.service.deps import Deps
 
 logger = Logger(service="otklik-monitoring")
 
 
 def report(
-    deps: Deps, client: MonitoringClient, *, kind: str, case_id: str, request_id: str, fields: dict
+    deps: Deps, client: MonitoringSystem, *, kind: str, case_id: str, request_id: str, fields: dict
 ) -> dict | None:
     """Make the call `kind` stands for; the monitoring system's answer (None if not made)."""
     case = deps.store().get(case_id)

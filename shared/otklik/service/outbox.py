@@ -7,10 +7,10 @@ the publisher (clause 15).
 
 from __future__ import annotations
 
-from otklik.adapters.repository import OutboxMessage
 from otklik.domain import events as ev
 from otklik.domain.model import Case, Source, new_id
 from otklik.domain.roles import Role
+from otklik.ports import OutboxMessage
 
 
 def _notify(

@@ -20,22 +20,17 @@ e-mail to publish by hand.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import PutError
-
-from otklik.adapters.publishers.base import Published, Publisher, PublishError
-from otklik.adapters.publishers.http import Budget
-from otklik.adapters.repository import KEY_LIFETIME
-from otklik.adapters.tables import IdempotencyRecord
 from otklik.domain.errors import ConcurrentModification, InvalidTransition
 from otklik.domain.model import Case, Draft, DraftStatus, Receipt, Status
 from otklik.domain.policy import Deadline
 from otklik.domain.roles import SYSTEM_ACTOR
-from otklik.service.bootstrap import Deps
+from otklik.httpclient import Budget, PublishError
+from otklik.ports import KEY_LIFETIME, KeyStore, Published, Publisher, published_key
 from otklik.service.cases import commit
+from otklik.service.deps import Deps
 
 log = logging.getLogger(__name__)
 
@@ -92,14 +87,14 @@ def publish_approved(
     failure = case.publication_failure
     if failure is not None and failure.draft_id == draft_id:
         return Outcome("manual")  # handed over already: posting now could duplicate a person's
-    key = f"published:{case_id}:{draft_id}"
-    posted = _posted_before(key)
+    key = published_key(case_id, draft_id)
+    posted = _posted_before(deps.keys, key)
     if posted is None:
         try:
             posted = publisher.publish(case.message, draft, budget=Budget(delivery.budget_seconds))
         except PublishError as error:
             return _failed(deps, case, draft, error, now, delivery)
-        _remember(key, posted)
+        _remember(deps.keys, key, posted)
     return _record(deps, case_id, draft_id, posted, now)
 
 
@@ -151,11 +146,10 @@ def _too_late(case: Case, next_try: datetime, handover: timedelta) -> bool:
     return next_try > timer.due - handover
 
 
-def _posted_before(key: str) -> Published | None:
-    record = IdempotencyRecord.find(key)
-    if record is None:
+def _posted_before(keys: KeyStore, key: str) -> Published | None:
+    found = keys.seen(key)
+    if found is None:
         return None
-    found = record.result or {}
     return Published(
         found["url"],
         Receipt(
@@ -167,21 +161,17 @@ def _posted_before(key: str) -> Published | None:
     )
 
 
-def _remember(key: str, posted: Published) -> None:
-    record = IdempotencyRecord(
-        key,
-        result={
-            "url": posted.url,
-            "response_id": posted.receipt.response_id,
-            "method": posted.receipt.method,
-            "in_thread": posted.receipt.in_thread,
-            "text": posted.receipt.text,
-        },
-        expires_at=int(time.time()) + KEY_LIFETIME,
-    )
+def _remember(keys: KeyStore, key: str, posted: Published) -> None:
+    result = {
+        "url": posted.url,
+        "response_id": posted.receipt.response_id,
+        "method": posted.receipt.method,
+        "in_thread": posted.receipt.in_thread,
+        "text": posted.receipt.text,
+    }
     try:
-        record.save()
-    except PutError:  # the answer is out; recording it on the case matters more
+        keys.remember(key, result, lifetime=KEY_LIFETIME)
+    except Exception:  # the answer is out; recording it on the case matters more
         log.exception("could not remember the publication %s", key)
 
 

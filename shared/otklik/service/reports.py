@@ -15,7 +15,7 @@ from otklik.domain.model import SOURCE_TITLES_RU, Source
 from otklik.domain.policy import DEADLINE_TITLES_RU, Deadline
 from otklik.domain.reports import TIMER_ORDER, Breach, Figures, MonthlyReport, breaches, monthly
 from otklik.domain.roles import Action, Actor
-from otklik.service.bootstrap import Deps
+from otklik.service.deps import Deps
 
 PARTY_RU = {"administration": "администрация", "curator": "куратор"}
 

@@ -12,13 +12,12 @@ from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
-from otklik.adapters.queues import relay, stale_outbox
 from otklik.domain.errors import ConcurrentModification
 from otklik.domain.model import Case, Timer
 from otklik.domain.policy import Deadline, Party, SlaPolicy
 from otklik.domain.roles import SYSTEM_ACTOR, Role
-from otklik.service.bootstrap import Deps
 from otklik.service.cases import commit
+from otklik.service.deps import Deps
 
 logger = Logger(service="otklik-sweeper")
 
@@ -33,7 +32,7 @@ class SweepReport:
 
 
 def sweep(deps: Deps, now: datetime) -> SweepReport:
-    report = SweepReport(relayed=relay(stale_outbox(now), deps.sender))
+    report = SweepReport(relayed=deps.bus.relay_stale(now))
     policy = deps.policy
     horizon = policy.calendar.add_working_minutes(now, max(policy.warn_before_minutes, default=0))
     store = deps.store()

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from otklik.adapters.publishers.base import Publisher
-from otklik.adapters.publishers.http import HttpClient
 from otklik.config import ChannelSettings
+from otklik.httpclient import HttpClient
+from otklik.ports import Publisher
 
 
 @lru_cache(maxsize=8)

@@ -36,18 +36,19 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from otklik.adapters.publishers.base import (
+from otklik.adapters.publishers.base import author_name, fallback_text, photos, text_with_links
+from otklik.domain.model import Draft, Message, Receipt
+from otklik.httpclient import (
+    Budget,
+    File,
+    HttpClient,
     PermanentError,
-    Published,
     ReplyImpossible,
     TemporaryError,
-    author_name,
-    fallback_text,
-    photos,
-    text_with_links,
+    http_error,
+    with_retries,
 )
-from otklik.adapters.publishers.http import Budget, File, HttpClient, http_error, with_retries
-from otklik.domain.model import Draft, Message, Receipt
+from otklik.ports import Published
 
 OK_HOSTS = ("ok.ru", "m.ok.ru", "www.ok.ru", "odnoklassniki.ru", "www.odnoklassniki.ru")
 

@@ -30,24 +30,19 @@ import logging
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, urlsplit
 
-from otklik.adapters.publishers.base import (
-    PermanentError,
-    Published,
-    ReplyImpossible,
-    TemporaryError,
-    author_name,
-    fallback_text,
-    photos,
-    text_with_links,
-)
-from otklik.adapters.publishers.http import (
+from otklik.adapters.publishers.base import author_name, fallback_text, photos, text_with_links
+from otklik.domain.model import Draft, Message, Receipt
+from otklik.httpclient import (
     Budget,
     HttpClient,
+    PermanentError,
+    ReplyImpossible,
+    TemporaryError,
     http_error,
     retry_after_seconds,
     with_retries,
 )
-from otklik.domain.model import Draft, Message, Receipt
+from otklik.ports import Published
 
 log = logging.getLogger(__name__)
 

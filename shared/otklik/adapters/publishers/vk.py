@@ -32,17 +32,19 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from otklik.adapters.publishers.base import (
+from otklik.adapters.publishers.base import fallback_text, photos, text_with_links
+from otklik.domain.model import Author, Draft, Message, Receipt
+from otklik.httpclient import (
+    Budget,
+    File,
+    HttpClient,
     PermanentError,
-    Published,
     ReplyImpossible,
     TemporaryError,
-    fallback_text,
-    photos,
-    text_with_links,
+    http_error,
+    with_retries,
 )
-from otklik.adapters.publishers.http import Budget, File, HttpClient, http_error, with_retries
-from otklik.domain.model import Author, Draft, Message, Receipt
+from otklik.ports import Published
 
 VK_HOSTS = ("vk.com", "vk.ru", "m.vk.com", "m.vk.ru", "www.vk.com", "vkontakte.ru")
 

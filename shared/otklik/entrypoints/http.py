@@ -10,18 +10,19 @@ import base64
 import binascii
 import json
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from pydantic import BaseModel, ValidationError
 
-from otklik.adapters.tables import IdempotencyRecord
-from otklik.api import auth, signing
-from otklik.api.views import case_detail
+from otklik import clock, signing
 from otklik.domain import errors
 from otklik.domain.roles import Action, Actor
-from otklik.service.bootstrap import Deps
+from otklik.entrypoints import auth
+from otklik.entrypoints.views import case_detail
+from otklik.ports import revoked_key
+from otklik.service.deps import Deps
 
 M = TypeVar("M", bound=BaseModel)
 MAX_BODY_BYTES = 256 * 1024
@@ -150,7 +151,7 @@ def parse(app: APIGatewayHttpResolver, schema: type[M], data: bytes | None = Non
 def caller(app: APIGatewayHttpResolver, deps: Deps) -> Actor:
     """The signed-in official behind the bearer token (401 otherwise)."""
     claims = bearer_claims(app, deps)
-    if claims and is_revoked(claims.get("jti", "")):
+    if claims and is_revoked(deps, claims.get("jti", "")):
         claims = None
     member = deps.directory.staff(claims["sub"]) if claims else None
     if member is None or not member.active:
@@ -181,13 +182,14 @@ def bearer_claims(app: APIGatewayHttpResolver, deps: Deps) -> dict | None:
     return auth.read_token(token.strip(), deps.settings.token_secret, time.time())
 
 
-def is_revoked(jti: str) -> bool:
-    return bool(jti) and IdempotencyRecord.find(f"revoked:{jti}") is not None
+def is_revoked(deps: Deps, jti: str) -> bool:
+    return bool(jti) and deps.keys.seen(revoked_key(jti)) is not None
 
 
-def revoke(claims: dict) -> None:
+def revoke(deps: Deps, claims: dict) -> None:
     """Logout: the token's id is refused until the token would have expired anyway."""
-    IdempotencyRecord(f"revoked:{claims['jti']}", expires_at=int(claims["exp"])).save()
+    lifetime = max(1, int(claims["exp"]) - int(time.time()))
+    deps.keys.remember(revoked_key(claims["jti"]), lifetime=lifetime)
 
 
 def case_reply(case, deps: Deps, actor: Actor, status: int = 200, **extra) -> Response:
@@ -199,4 +201,4 @@ def case_reply(case, deps: Deps, actor: Actor, status: int = 200, **extra) -> Re
 
 def now() -> datetime:
     """The clock is read here, at the edge, and passed into the domain."""
-    return datetime.now(UTC)
+    return clock.now()

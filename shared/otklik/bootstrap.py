@@ -1,50 +1,37 @@
 """The composition root: wires settings, storage, queues, calendar and policy, once per process.
 
-Built on first use and reused across warm Lambda invocations; nothing is built at import.
+Built on first use and reused across warm Lambda invocations; nothing is built at import. The
+only module that knows both the service layer and the adapters.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
-from zoneinfo import ZoneInfo
 
 from pynamodb.connection import Connection
 
 from otklik.adapters import tables
 from otklik.adapters.directory import Directory
+from otklik.adapters.keys import DynamoKeyStore
 from otklik.adapters.queues import QueueSender
-from otklik.adapters.repository import CaseStore
+from otklik.adapters.repository import DynamoCaseStore
 from otklik.config import Settings, settings
 from otklik.domain.calendar import WorkingCalendar
 from otklik.domain.policy import SlaPolicy
-
-
-@dataclass
-class Deps:
-    settings: Settings
-    connection: Connection
-    directory: Directory
-    sender: QueueSender
-    policy: SlaPolicy
-
-    def store(self) -> CaseStore:
-        """A fresh store per request: it remembers the versions it loaded."""
-        return CaseStore(self.connection, self.policy.calendar.tz)
-
-    @property
-    def display_tz(self) -> ZoneInfo:
-        return ZoneInfo(self.settings.display_timezone)
+from otklik.service.deps import Deps
 
 
 def build(config: Settings) -> Deps:
     tables.bind(config)
+    connection = Connection(region=config.region, host=config.endpoint_url)
+    policy = SlaPolicy(WorkingCalendar())
     return Deps(
         settings=config,
-        connection=Connection(region=config.region, host=config.endpoint_url),
+        policy=policy,
         directory=Directory(),
-        sender=QueueSender(config),
-        policy=SlaPolicy(WorkingCalendar()),
+        keys=DynamoKeyStore(),
+        bus=QueueSender(config),
+        stores=lambda: DynamoCaseStore(connection, policy.calendar.tz),
     )
 
 

@@ -27,7 +27,48 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
-from otklik.adapters.publishers.base import PermanentError, TemporaryError
+
+class PublishError(Exception):
+    """The answer did not go out. `reason` is Russian: the technical executor reads it."""
+
+    permanent = False
+
+    def __init__(
+        self, reason: str, *, retry_after: float | None = None, code: int | str | None = None
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.code = code
+
+
+class TemporaryError(PublishError):
+    """Worth trying again: a rate limit, a 5xx, a timeout. `retry_after` is the wait the other
+    side asked for, if it said; `inline=False` leaves the retry to the queue."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retry_after: float | None = None,
+        code: int | str | None = None,
+        inline: bool = True,
+    ) -> None:
+        super().__init__(reason, retry_after=retry_after, code=code)
+        self.inline = inline
+
+
+class PermanentError(PublishError):
+    """Trying again cannot help (a revoked token, a deleted post, a refused request): a person
+    has to publish the answer."""
+
+    permanent = True
+
+
+class ReplyImpossible(PermanentError):
+    """Replying in the post's own thread is impossible (comments closed, no access to the chat):
+    clause 15's fallback applies — post from the administration's own page with a link."""
+
 
 T = TypeVar("T")
 

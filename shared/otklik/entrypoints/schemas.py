@@ -26,7 +26,7 @@ def _in_this_century(value: datetime) -> datetime:
         inside = EARLIEST <= value < LATEST
     except OverflowError:  # e.g. 9999-12-31T23:59:59-23:59 has no UTC equivalent
         inside = False
-    if not inside:  # the message officials read is in otklik.api.http._MESSAGES_RU
+    if not inside:  # the message officials read is in otklik.entrypoints.http._MESSAGES_RU
         raise PydanticCustomError("date_out_of_range", "date must be in 2000-2099")
     return value
 

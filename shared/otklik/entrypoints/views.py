@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from otklik.adapters import codec
+from otklik import codec
 from otklik.domain.model import STATUS_TITLES_RU, Case
 
 if TYPE_CHECKING:
