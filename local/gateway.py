@@ -25,6 +25,7 @@ from local.lambdas import Function, functions
 log = logging.getLogger("otklik.local.gateway")
 
 WEB = ROOT / "web"
+PAGE_FILES = (".html", ".js", ".css", ".json", ".png", ".svg", ".ico")
 
 NOT_FOUND = {"error": {"code": "not_found", "message": "Такого адреса нет.", "fields": {}}}
 INTERNAL = {
@@ -242,7 +243,8 @@ def create_app(
 
     @app.get("/<path:name>")
     def static_file(name: str):
-        if web is None or not web.is_dir():
+        # The page's own files only: not its generator or notes beside it.
+        if web is None or not web.is_dir() or not name.endswith(PAGE_FILES):
             abort(404)
         return send_from_directory(web, name)
 

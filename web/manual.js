@@ -3,10 +3,11 @@
 // enters the approved draft there, and records here what the curator decided there.
 
 import { api } from "./api.js";
+import { append, clear, h, uid } from "./dom.js";
 import { copyText, errorBox, wire } from "./forms.js";
-import { append, clear, extLink, h, uid } from "./dom.js";
-import * as T from "./texts.js";
 import { showTime } from "./time.js";
+import { entries } from "./vocabulary.js";
+import { attachmentsList } from "./widgets.js";
 
 // The registration's fields: name (as the API's error paths name them), label, required.
 const FIELDS = [
@@ -37,7 +38,7 @@ function control(name, topics) {
       "select",
       { id, name },
       h("option", { value: "" }, "определить по ссылке"),
-      Object.entries(T.NETWORKS).map(([value, title]) => h("option", { value }, title)),
+      entries("networks").map(([value, title]) => h("option", { value }, title)),
     );
   }
   if (name === "importance") {
@@ -45,7 +46,7 @@ function control(name, topics) {
       "select",
       { id, name },
       h("option", { value: "" }, "— выберите —"),
-      Object.entries(T.IMPORTANCE).map(([value, title]) => h("option", { value }, title)),
+      entries("importance").map(([value, title]) => h("option", { value }, title)),
     );
   }
   if (name === "detected_at") return h("input", { id, name, type: "datetime-local", step: 60 });
@@ -193,15 +194,7 @@ export function handoverForm(c, ctx) {
         ".",
       ),
       h("blockquote", { class: "draft-text", id: "handover-text" }, draft.text),
-      draft.attachments && draft.attachments.length
-        ? h(
-            "ul",
-            { class: "attachments" },
-            draft.attachments.map((a, i) =>
-              h("li", {}, extLink(a.url, `${T.ATTACHMENT_TYPES[a.type] || a.type} ${i + 1}`), " ", h("span", { class: "muted url" }, a.url)),
-            ),
-          )
-        : null,
+      attachmentsList(draft.attachments),
       h(
         "button",
         { type: "button", class: "secondary copy-draft", onclick: () => copyText(draft.text, ctx.announce, "Текст ответа скопирован.") },

@@ -1,125 +1,46 @@
-// Everything an official reads, in Russian: the names of the API's codes and the answer templates.
+// The page's own Russian: phrases built from parts (timeline entries, timer titles, counts),
+// the answer templates and their placeholders. The names of the API's codes are the server's
+// (vocabulary.js); none is copied here.
 
 import { showTime } from "./time.js";
+import { known, name } from "./vocabulary.js";
 
-export const STATUS_TITLES = {
-  received: "Новое",
-  returned_to_curator: "Возвращено куратору",
-  not_processable: "Не подлежит обработке",
-  in_work: "В работе",
-  internal_review: "На согласовании",
-  ready_to_send: "Готов к отправке куратору",
-  curator_review: "У куратора",
-  rework: "На доработке",
-  approved: "Согласовано, к публикации",
-  awaiting_final: "Дан промежуточный ответ",
-  answered: "Ответ опубликован",
-  withdrawn: "Отозвано куратором",
-};
+/** The text with its first letter in upper case (names read in lower case inside a sentence). */
+export function capitalize(text) {
+  const s = String(text ?? "");
+  return s ? s[0].toUpperCase() + s.slice(1) : s;
+}
 
-export const CLOSED = new Set(["returned_to_curator", "not_processable", "answered", "withdrawn"]);
+/** The Russian plural form of a count: plural(5, ["сообщение", "сообщения", "сообщений"]). */
+export function plural(count, [one, few, many]) {
+  const n = Math.abs(Math.trunc(Number(count))) % 100;
+  if (n >= 11 && n <= 14) return many;
+  if (n % 10 === 1) return one;
+  if (n % 10 >= 2 && n % 10 <= 4) return few;
+  return many;
+}
 
-export const ROLE_TITLES = {
-  curator: "куратор",
-  responsible: "ответственный исполнитель",
-  technical: "технический исполнитель",
-  executor: "исполнитель",
-  head: "глава района",
-  system: "система",
-};
+/** "5 сообщений", "21 сообщение", "3 сообщения". */
+export function counted(count, forms) {
+  return `${count}\u00a0${plural(count, forms)}`;
+}
 
-export const IMPORTANCE = { high: "высокая", medium: "средняя", low: "низкая" };
-
-export const NETWORKS = {
-  vk: "ВКонтакте",
-  ok: "Одноклассники",
-  telegram: "Telegram",
-  instagram: "Instagram",
-  web: "Сайт",
-  other: "Другое",
-};
-
-export const DEADLINE_TITLES = {
-  triage_due: "Распределение сообщения",
-  answer_due: "Публикация ответа",
-  send_to_curator_due: "Направление проекта куратору",
-  curator_decision_due: "Решение куратора",
-  rework_due: "Доработка проекта",
-  publish_due: "Публикация согласованного ответа",
-  final_answer_due: "Окончательный ответ после промежуточного",
-  contribution_due: "Вклад отдела в совместный ответ",
-};
-
-export const TIMER_NUMBERS = {
-  triage_due: "T1",
-  answer_due: "T2",
-  send_to_curator_due: "T3",
-  curator_decision_due: "T4",
-  rework_due: "T5",
-  publish_due: "T6",
-  final_answer_due: "T7",
-  contribution_due: "T8",
-};
-
-export const OUTCOMES = {
-  met: "выполнено в срок",
-  late: "срок нарушен",
-  cancelled: "отменён (больше не требуется)",
-};
-
-export const PARTIES = { administration: "администрация", curator: "куратор" };
-
-export const DRAFT_KINDS = { final: "окончательный", interim: "промежуточный" };
-
-export const DRAFT_STATUSES = {
-  internal_review: "на согласовании у ответственного исполнителя",
-  rejected: "возвращён ответственным исполнителем",
-  ready_to_send: "согласован, ждёт внесения в систему мониторинга",
-  curator_review: "на рассмотрении у куратора",
-  returned: "возвращён куратором на доработку",
-  approved: "согласован куратором",
-  published: "опубликован",
-  withdrawn: "отозван",
-};
-
-export const FLAGS = {
-  obscene: "нецензурная брань",
-  insult: "оскорбления",
-  threat: "угрозы",
-};
-
-export const SIGNIFICANCE = {
-  high_importance: "социально значимое сообщение (высокая важность)",
-  surge: "всплеск активности по одному вопросу",
-};
-
-export const ATTACHMENT_TYPES = {
-  photo: "Фото",
-  video: "Видео",
-  document: "Документ",
-  link: "Ссылка",
-};
-
-export const ESCALATION_KINDS = { warning: "предупреждение", breach: "нарушение срока" };
-
-/** The name of a timer key such as "answer_due" or "contribution_due:roads". */
+/** The name of a timer key such as "answer_due" or "contribution_due:roads", e.g.
+ * «Публикация ответа (T2)», «Вклад отдела в совместный ответ (T8) — Дороги». The deadline's name
+ * is the server's (it carries the timer's number); an unknown one is its code and number. */
 export function timerTitle(key, departmentName = (d) => d) {
   const [deadline, department] = String(key).split(":");
-  const title = DEADLINE_TITLES[deadline] || deadline;
-  const number = TIMER_NUMBERS[deadline];
+  const number = name("timers", deadline);
+  const title = known("deadlines", deadline)
+    ? capitalize(name("deadlines", deadline))
+    : `${deadline}${known("timers", deadline) ? ` (${number})` : ""}`;
   const suffix = department ? ` — ${departmentName(department)}` : "";
-  return `${title}${number ? ` (${number})` : ""}${suffix}`;
+  return `${title}${suffix}`;
 }
 
 function list(values, map = (x) => x) {
   return (values || []).map(map).join(", ") || "—";
 }
-
-export const CURATOR_EVENTS = {
-  draft_approved: "проект согласован",
-  draft_returned: "проект возвращён на доработку",
-  message_withdrawn: "сообщение отозвано",
-};
 
 /** How a curator's decision reached us: by the monitoring system, or recorded by hand. */
 function recordedBy(d) {
@@ -139,12 +60,12 @@ export function timelinePhrase(entry, departmentName = (d) => d) {
     case "routing_proposed":
       return (
         `Автоматический разбор: предложены отделы — ${list(d.departments, departmentName)}` +
-        (d.flags && d.flags.length ? `; признаки п. 20 — ${list(d.flags, (f) => FLAGS[f] || f)}` : "")
+        (d.flags && d.flags.length ? `; признаки п. 20 — ${list(d.flags, (f) => name("flags", f))}` : "")
       );
     case "repeat_linked":
       return `Связано с ранее рассмотренным сообщением (п. 18)${d.handled_by ? `; его вёл(а) ${d.handled_by}` : ""}`;
     case "reported_to_head":
-      return `Доложено главе района (п. 24): ${SIGNIFICANCE[d.reason] || d.reason || ""}`;
+      return `Доложено главе района (п. 24): ${d.reason ? name("significance", d.reason) : ""}`;
     case "accepted":
       return `Принято в работу, исполнители: ${list(d.departments, departmentName)}`;
     case "returned_to_curator":
@@ -154,7 +75,7 @@ export function timelinePhrase(entry, departmentName = (d) => d) {
     case "contribution_submitted":
       return `Отдел «${departmentName(d.department)}» представил вклад в совместный ответ`;
     case "draft_submitted":
-      return `Проект ответа (${DRAFT_KINDS[d.kind] || d.kind || "—"}) направлен на согласование`;
+      return `Проект ответа (${d.kind ? name("draft_kinds", d.kind) : "—"}) направлен на согласование`;
     case "draft_approved":
       return d.via === "integration" || !d.via
         ? "Проект согласован ответственным исполнителем и направлен куратору"
@@ -168,9 +89,9 @@ export function timelinePhrase(entry, departmentName = (d) => d) {
     case "curator_returned":
       return `Куратор вернул ответ на доработку: ${d.comment || ""}${recordedBy(d)}`;
     case "curator_decision_conflict":
-      return `Система мониторинга сообщила решение куратора («${CURATOR_EVENTS[d.event] || d.event}»), которое расходится с записанным; карточка не изменена`;
+      return `Система мониторинга сообщила решение куратора («${name("curator_events", d.event)}»), которое расходится с записанным; карточка не изменена`;
     case "published":
-      return `Ответ (${DRAFT_KINDS[d.kind] || d.kind || "—"}) опубликован: ${d.url || ""}`;
+      return `Ответ (${d.kind ? name("draft_kinds", d.kind) : "—"}) опубликован: ${d.url || ""}`;
     case "publication_failed":
       return `Автоматическая публикация не удалась: ${d.reason || ""}. Опубликуйте ответ вручную`;
     case "withdrawn":

@@ -1,9 +1,18 @@
 """The staff page in a real browser: Debian's Chromium driven by Playwright (no `playwright
-install`: `make test` installs the browser with apt), and one official signed in on it."""
+install`: `make test` installs the browser with apt), one official signed in on it, and the
+page's data files as the generator writes them."""
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 from playwright.sync_api import expect
+
+WEB = Path(__file__).resolve().parents[2] / "web"
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = [
@@ -91,3 +100,24 @@ class Staff:
 
     def close(self) -> None:
         self.context.close()
+
+
+# -- the page's data ---------------------------------------------------------------------------
+
+
+def build_data():
+    """`web/build_data.py` as a module (it is a script, not part of a package)."""
+    spec = importlib.util.spec_from_file_location("build_data", WEB / "build_data.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def page_data() -> dict[str, dict]:
+    """`web/calendar.json` and `web/vocabulary.json`, regenerated from the server's code first
+    (the script rewrites only a file that changed), by file name: what the page will load."""
+    subprocess.run([sys.executable, str(WEB / "build_data.py")], check=True, cwd=WEB.parent)
+    return {
+        name: json.loads((WEB / name).read_text("utf-8"))
+        for name in ("calendar.json", "vocabulary.json")
+    }

@@ -13,8 +13,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -27,9 +25,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from local import ROOT
 from local.run import LocalSystem, free_port
-from tests.e2e.browser import CHROMIUM, LAUNCH_ARGS, Staff
+from tests.e2e.browser import CHROMIUM, LAUNCH_ARGS, Staff, page_data
 
 WEBHOOK_SECRET = "e2e-webhook-secret"
 TOKEN_SECRET = "e2e-token-secret-0123456789abcdef012345"
@@ -217,9 +214,9 @@ def message():
 
 @pytest.fixture(scope="module")
 def calendar_json() -> dict:
-    """web/calendar.json, regenerated from the server's calendar by web/build_calendar.py."""
-    subprocess.run([sys.executable, str(ROOT / "web" / "build_calendar.py")], check=True, cwd=ROOT)
-    return json.loads((ROOT / "web" / "calendar.json").read_text("utf-8"))
+    """web/calendar.json, regenerated from the server's code by web/build_data.py (the browser
+    fixture asks for it, so the page is served current data)."""
+    return page_data()["calendar.json"]
 
 
 @pytest.fixture(scope="module")

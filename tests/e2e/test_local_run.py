@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -194,6 +195,13 @@ def test_the_gateway_passes_query_strings_and_serves_the_staff_page(client, base
     with urllib.request.urlopen(base_url + "/") as page:
         assert page.status == 200
         assert page.headers.get_content_type() == "text/html"
+    for served in ("/app.js", "/style.css", "/calendar.json", "/vocabulary.json"):
+        with urllib.request.urlopen(base_url + served) as part:
+            assert part.status == 200, served
+    for hidden in ("/build_data.py", "/README.md", "/../README.md"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(base_url + hidden)
+        assert refused.value.code == 404, hidden
 
 
 # -- the simulated monitoring system ---------------------------------------------------------

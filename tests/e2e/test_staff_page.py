@@ -10,24 +10,24 @@ and the page at phone width. With OTKLIK_SCREENSHOTS=1 the README's screenshots 
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import random
 import re
 import tempfile
-from datetime import UTC, date, datetime, timedelta
+import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from otklik.domain.calendar import WorkingCalendar
-from tests.e2e.browser import Staff
+from otklik.vocabulary import vocabulary
+from tests.e2e.browser import Staff, build_data
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
 ROOT = Path(__file__).resolve().parents[2]
-WEB = ROOT / "web"
 # The README's screenshots are refreshed on request (`OTKLIK_SCREENSHOTS=1 make test`); otherwise
 # they are still taken, to prove the pages render, into pytest's temporary folder.
 SCREENSHOTS = (
@@ -513,98 +513,104 @@ def test_errors_of_the_api_are_shown_in_russian_next_to_their_form(
     second.page.unroute("**/api/v1/cases/*/triage")
 
 
-# ------------------------------------------------------------------ the calendar -------------
+# ------------------------------------------------------------------ the page's data ----------
 
 
-def _build_calendar_module():
-    spec = importlib.util.spec_from_file_location("build_calendar", WEB / "build_calendar.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _ms(text: str) -> int:
+    return int(datetime.fromisoformat(text).timestamp() * 1000)
 
 
-def _server_days(calendar: WorkingCalendar, first_year: int, last_year: int):
-    day = date(first_year, 1, 1)
-    while day.year <= last_year:
-        yield day, [[a.strftime("%H:%M"), b.strftime("%H:%M")] for a, b in calendar.periods_of(day)]
-        day += timedelta(days=1)
+def _at(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
 
 
-def test_calendar_json_is_the_servers_working_calendar_day_by_day(calendar_json):
-    build = _build_calendar_module()
+def test_the_page_is_served_its_data_as_the_generator_writes_it(base_url, calendar_json):
+    build = build_data()
     assert build.main(["--check"]) == 0
+    for name, text in build.outputs().items():
+        with urllib.request.urlopen(f"{base_url}/{name}", timeout=30) as response:
+            assert response.read().decode("utf-8") == text, name
     assert calendar_json["timezone"] == "Asia/Barnaul"
     first, last = calendar_json["first_year"], calendar_json["last_year"]
     assert first == 2025
     assert last >= max(2027, datetime.now(UTC).year + 1)
-    calendar = WorkingCalendar()
-    days = list(_server_days(calendar, first, last))
-    assert len(days) == (date(last + 1, 1, 1) - date(first, 1, 1)).days
-    for day, periods in days:
-        assert build.periods_from_data(calendar_json, day) == periods, day
-    assert "2025-11-01" in calendar_json["weekend_workdays"]  # a working Saturday (design.md)
-    assert {"2025-03-07", "2026-11-03"} <= set(calendar_json["shortened_days"])
+    assert calendar_json["covered_from"] == _ms("2025-01-01T00:00:00+07:00")
+    assert calendar_json["covered_until"] == _ms(f"{last + 1}-01-01T00:00:00+07:00")
+    periods = {tuple(p) for p in calendar_json["periods"]}
+    # a working Saturday, shortened (design.md), and a shortened pre-holiday Tuesday
+    assert (_ms("2025-11-01T09:00:00+07:00"), _ms("2025-11-01T13:00:00+07:00")) in periods
+    assert (_ms("2025-11-01T14:00:00+07:00"), _ms("2025-11-01T17:00:00+07:00")) in periods
+    assert (_ms("2026-11-03T14:00:00+07:00"), _ms("2026-11-03T17:00:00+07:00")) in periods
+    new_year = range(_ms("2026-01-01T00:00:00+07:00"), _ms("2026-01-12T00:00:00+07:00"))
+    assert not [p for p in periods if p[0] in new_year]  # the New Year holidays
+
+
+def _random_pairs(calendar_json: dict, rng: random.Random, count: int) -> list[tuple[int, int]]:
+    """Instant pairs (whole seconds, in ms) over the covered range: spans of minutes, days and
+    months in both directions, and ends on, just before and just after period boundaries."""
+    start = calendar_json["covered_from"] // 1000
+    end = calendar_json["covered_until"] // 1000 - 1
+    boundaries = [t // 1000 for p in calendar_json["periods"] for t in p]
+
+    def instant() -> int:
+        if rng.random() < 0.3:
+            return rng.choice(boundaries) + rng.choice([-1, 0, 0, 1])
+        return rng.randint(start, end)
+
+    pairs = []
+    for _ in range(count):
+        a = instant()
+        span = rng.choice([3 * 3600, 4 * 86400, 40 * 86400, 800 * 86400])
+        b = rng.choice([instant(), a + rng.randint(-span, span)])
+        pairs.append((a * 1000, max(start, min(b, end)) * 1000))
+    return pairs
 
 
 def test_the_pages_countdown_counts_working_time_as_the_server_does(
     browser, base_url, calendar_json
 ):
-    page = browser.new_page(timezone_id="America/New_York")
+    page = browser.new_page(timezone_id="America/New_York")  # the browser's zone must not matter
     try:
         page.goto(base_url + "/")
         page.wait_for_function("() => window.otklikCalendar !== undefined")
-        first, last = calendar_json["first_year"], calendar_json["last_year"]
-        shown = page.evaluate(
-            """([first, last]) => {
-                const cal = window.otklikCalendar, out = {};
-                for (let t = Date.UTC(first, 0, 1); t < Date.UTC(last + 1, 0, 1); t += 86400000) {
-                    const iso = new Date(t).toISOString().slice(0, 10);
-                    out[iso] = cal.periodsOfDayText(iso);
-                }
-                return out;
-            }""",
-            [first, last],
-        )
-        calendar = WorkingCalendar()
-        expected = {
-            day.isoformat(): periods for day, periods in _server_days(calendar, first, last)
-        }
-        assert shown == expected
-
-        rng = random.Random(856)
-        start = datetime(2025, 1, 1, tzinfo=UTC).timestamp()
-        end = datetime(2027, 12, 31, tzinfo=UTC).timestamp()
-        pairs = []
-        for _ in range(400):
-            a = rng.uniform(start, end)
-            b = a + rng.choice([rng.uniform(0, 3 * 3600), rng.uniform(0, 20 * 86400)])
-            pairs.append((int(a * 1000), int(min(b, end) * 1000)))
-        # boundaries: a deadline at 13:00 or 18:00, across the New Year holidays, backwards
+        pairs = _random_pairs(calendar_json, random.Random(856), 500)
+        # across the New Year holidays, a working Saturday, 8 March, the turn of a year, a
+        # deadline at 13:00 or 18:00, backwards
         for a, b in [
             ("2025-12-30T17:00:00+07:00", "2026-01-12T09:30:00+07:00"),
             ("2025-11-01T16:30:00+07:00", "2025-11-05T09:00:00+07:00"),
             ("2026-03-06T12:59:00+07:00", "2026-03-10T13:00:00+07:00"),
             ("2026-06-12T18:00:00+07:00", "2026-06-11T14:00:00+07:00"),
+            ("2026-12-31T10:00:00+07:00", "2027-01-11T10:00:00+07:00"),
+            ("2025-01-01T00:00:00+07:00", "2027-12-31T23:59:59+07:00"),
         ]:
-            pairs.append(tuple(int(datetime.fromisoformat(x).timestamp() * 1000) for x in (a, b)))
+            pairs.append((_ms(a), _ms(b)))
         counted = page.evaluate(
             "pairs => pairs.map(([a, b]) => window.otklikCalendar.workingMsBetween(a, b))", pairs
         )
+        calendar = WorkingCalendar()
         for (a, b), ms in zip(pairs, counted, strict=True):
-            server = calendar.working_minutes_between(
-                datetime.fromtimestamp(a / 1000, UTC), datetime.fromtimestamp(b / 1000, UTC)
-            )
-            assert ms / 60000 == pytest.approx(server, abs=1e-6), (a, b)
+            assert ms / 60000 == calendar.working_minutes_between(_at(a), _at(b)), (_at(a), _at(b))
+
+        instants = [a for a, _ in pairs[:200]]
+        working = page.evaluate(
+            "ts => ts.map(t => window.otklikCalendar.isWorkingTime(t))", instants
+        )
+        assert working == [calendar.is_working_time(_at(t)) for t in instants]
+        edges = [calendar_json["covered_from"] - 1, calendar_json["covered_from"]]
+        edges += [calendar_json["covered_until"] - 1, calendar_json["covered_until"]]
+        covered = page.evaluate("ts => ts.map(t => window.otklikCalendar.covers(t))", edges)
+        assert covered == [False, True, True, False]
 
         # the countdown of a deadline: amber under an hour of working time, red once passed
         levels = page.evaluate(
             """([soon, later, past, now]) => [soon, later, past].map(
                 d => window.otklik.countdown(d, now))""",
             [
-                int(datetime.fromisoformat("2026-12-01T10:10:00+07:00").timestamp() * 1000),
-                int(datetime.fromisoformat("2026-12-01T14:30:00+07:00").timestamp() * 1000),
-                int(datetime.fromisoformat("2026-11-30T17:00:00+07:00").timestamp() * 1000),
-                int(datetime.fromisoformat("2026-12-01T09:15:00+07:00").timestamp() * 1000),
+                _ms("2026-12-01T10:10:00+07:00"),
+                _ms("2026-12-01T14:30:00+07:00"),
+                _ms("2026-11-30T17:00:00+07:00"),
+                _ms("2026-12-01T09:15:00+07:00"),
             ],
         )
         assert [x["level"] for x in levels] == ["soon", "ok", "late"]
@@ -612,8 +618,71 @@ def test_the_pages_countdown_counts_working_time_as_the_server_does(
         assert levels[0]["text"] == "осталось 55\u00a0мин"
         assert levels[1]["text"] == "осталось 4\u00a0ч 15\u00a0мин"
         assert levels[2]["text"] == "просрочено на 1\u00a0ч 15\u00a0мин"
+        # a deadline outside the calendar is not guessed at
+        beyond = page.evaluate(
+            "([d, now]) => window.otklik.countdown(d, now)",
+            [calendar_json["covered_until"] + 3600_000, _ms("2026-12-01T09:15:00+07:00")],
+        )
+        assert beyond == {"text": "нет данных календаря", "level": "unknown", "minutes": None}
     finally:
         page.close()
+
+
+def test_once_the_calendar_runs_out_the_page_says_so_instead_of_guessing(
+    staff, client, local_system, message
+):
+    case_id = deliver(client, local_system, message(text="Не горят фонари на ул. Садовой."))
+    # the page's data as it was written years ago: it ends before today
+    old = build_data().build_calendar(first_year=2025, last_year=2025)
+    tech = staff("tech")
+    tech.page.route("**/calendar.json", lambda route: route.fulfill(json=old))
+    tech.page.reload()
+    expect(tech.row(case_id)).to_be_visible()
+    expect(tech.page.locator("#work-clock")).to_have_text(
+        "Нет данных рабочего календаря на эту дату (есть на 2025 г.): обратный отсчёт недоступен"
+    )
+    countdown = tech.row(case_id).locator(".countdown")
+    expect(countdown).to_have_text("нет данных календаря")
+    expect(countdown).to_have_class(re.compile(r"\bunknown\b"))
+
+
+def test_the_page_names_codes_from_the_servers_vocabulary(staff):
+    names = vocabulary()
+    tech = staff("tech")
+    options = tech.page.locator("#filter-status option").all_inner_texts()
+    assert options == ["Все", *names["statuses"].values()]
+    plurals = tech.page.evaluate(
+        """async () => {
+            const { plural } = await import("./texts.js");
+            const forms = ["сообщение", "сообщения", "сообщений"];
+            return [0, 1, 2, 4, 5, 11, 12, 14, 21, 22, 25, 101, 111, 112, 1000].map(
+                n => `${n} ${plural(n, forms)}`);
+        }"""
+    )
+    assert plurals == [
+        "0 сообщений",
+        "1 сообщение",
+        "2 сообщения",
+        "4 сообщения",
+        "5 сообщений",
+        "11 сообщений",
+        "12 сообщений",
+        "14 сообщений",
+        "21 сообщение",
+        "22 сообщения",
+        "25 сообщений",
+        "101 сообщение",
+        "111 сообщений",
+        "112 сообщений",
+        "1000 сообщений",
+    ]
+
+    # without the vocabulary the page still works, shows the codes and says why
+    tech.page.route("**/vocabulary.json", lambda route: route.fulfill(status=404, body="{}"))
+    tech.page.reload()
+    expect(tech.page.get_by_role("heading", level=1, name="Входящие")).to_be_visible()
+    expect(tech.flash).to_contain_text("Не удалось загрузить названия статусов и ролей")
+    expect(tech.page.locator(".who-role")).to_have_text("technical")
 
 
 # ------------------------------------------------------------------ keyboard and phone --------

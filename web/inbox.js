@@ -1,0 +1,225 @@
+// The inbox: the cases of one's role as the server orders them (what awaits one's decision
+// first, then by the nearest deadline), with filters kept in the address and a live countdown
+// of each case's nearest deadline. Refreshed quietly every minute while it is on screen.
+
+import { ApiError, api } from "./api.js";
+import { append, clear, h } from "./dom.js";
+import { countdownEl, tick } from "./countdown.js";
+import { showError } from "./forms.js";
+import { root, setTitle } from "./page.js";
+import { canReadReports, reportsBlock } from "./reports.js";
+import { state } from "./state.js";
+import { counted, timerTitle } from "./texts.js";
+import { showTime } from "./time.js";
+import { entries, known, name } from "./vocabulary.js";
+import { badge } from "./widgets.js";
+
+const COLUMNS = [
+  "Статус",
+  "Сообщение",
+  "Населённый пункт",
+  "Важность",
+  "Соцсеть",
+  "Ближайший срок",
+  "Осталось (рабочее время)",
+];
+
+/** The filters of an address such as "#/?status=received&overdue=1". */
+export function filtersFromHash(hash) {
+  const query = new URLSearchParams(hash.split("?")[1] || "");
+  const status = query.get("status") || "";
+  return {
+    status: known("statuses", status) ? status : "",
+    department: query.get("department") || "",
+    overdue: ["1", "true", "yes"].includes((query.get("overdue") || "").toLowerCase()),
+  };
+}
+
+function filtersQuery(filters) {
+  const query = new URLSearchParams();
+  if (filters.status) query.set("status", filters.status);
+  if (filters.department) query.set("department", filters.department);
+  if (filters.overdue) query.set("overdue", "1");
+  return query.toString();
+}
+
+function filterForm(filters, ctx) {
+  const me = state.me;
+  const statusSelect = h(
+    "select",
+    { id: "filter-status", name: "status" },
+    h("option", { value: "" }, "Все"),
+    entries("statuses").map(([value, title]) =>
+      h("option", { value, selected: value === filters.status }, title),
+    ),
+  );
+  const departmentSelect =
+    me.role === "executor"
+      ? null
+      : h(
+          "select",
+          { id: "filter-department", name: "department" },
+          h("option", { value: "" }, "Все"),
+          (me.departments || []).map((d) =>
+            h("option", { value: d.id, selected: d.id === filters.department }, d.name),
+          ),
+        );
+  const overdueBox = h("input", {
+    type: "checkbox",
+    id: "filter-overdue",
+    name: "overdue",
+    checked: filters.overdue,
+  });
+  const form = h(
+    "form",
+    { class: "filters", role: "search", "aria-label": "Отбор сообщений" },
+    h("div", { class: "field" }, h("label", { for: "filter-status" }, "Статус"), statusSelect),
+    departmentSelect
+      ? h("div", { class: "field" }, h("label", { for: "filter-department" }, "Отдел"), departmentSelect)
+      : null,
+    h("div", { class: "field check" }, overdueBox, h("label", { for: "filter-overdue" }, "Только просроченные")),
+    h("button", { type: "submit", class: "secondary" }, "Обновить"),
+  );
+  const onChange = () => {
+    state.filters = {
+      status: statusSelect.value,
+      department: departmentSelect ? departmentSelect.value : "",
+      overdue: overdueBox.checked,
+    };
+    const query = filtersQuery(state.filters);
+    history.replaceState(null, "", `#/${query ? `?${query}` : ""}`);
+    loadInbox(ctx);
+  };
+  form.addEventListener("change", onChange);
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    onChange();
+  });
+  return form;
+}
+
+export function renderInbox(filters, ctx) {
+  state.view = "inbox";
+  state.filters = filters;
+  state.current = null;
+  setTitle("Входящие");
+  clear(root);
+  append(root, [
+    h(
+      "div",
+      { class: "page-head" },
+      h("h1", {}, "Входящие"),
+      state.me.role === "technical"
+        ? h("p", {}, h("a", { href: "#/register", class: "button", id: "register-link" }, "Зарегистрировать сообщение"))
+        : null,
+      h(
+        "p",
+        { class: "muted" },
+        "Сначала — сообщения, которые ждут вашего решения, затем по ближайшему сроку. " +
+          "Остаток времени считается в рабочих минутах: пн–пт 9:00–13:00 и 14:00–18:00 " +
+          "(время Барнаула), без праздников; в предпраздничные дни на час короче.",
+      ),
+    ),
+    canReadReports() ? reportsBlock() : null,
+    filterForm(filters, ctx),
+    h("p", { id: "inbox-count", class: "muted", role: "status" }),
+    h("div", { id: "inbox-error", class: "form-error", role: "alert", hidden: true }),
+    h("div", { id: "inbox-list", class: "inbox-wrap" }, h("p", { class: "muted" }, "Загрузка…")),
+  ]);
+  loadInbox(ctx);
+}
+
+let inboxRequests = 0;
+
+/** Ask the server for the inbox of the current filters; `quiet` keeps errors off the screen
+ * (the periodic refresh). */
+export async function loadInbox(ctx, { quiet = false } = {}) {
+  const nav = state.nav;
+  const request = ++inboxRequests; // only the latest request's answer is shown
+  const query = filtersQuery(state.filters);
+  const errorEl = document.getElementById("inbox-error");
+  try {
+    const data = await api("GET", `/api/v1/cases${query ? `?${query}` : ""}`);
+    if (nav !== state.nav || state.view !== "inbox" || request !== inboxRequests) return;
+    state.cases = data.cases || [];
+    errorEl.hidden = true;
+    paintInbox();
+  } catch (error) {
+    if (nav !== state.nav || request !== inboxRequests) return;
+    if (error instanceof ApiError && error.status === 401) {
+      ctx.signedOut("Сеанс завершён. Войдите снова.");
+      return;
+    }
+    if (quiet) return;
+    showError(errorEl, error);
+  }
+}
+
+function nearestDeadline(c) {
+  if (!c.next_due) return null;
+  return { key: c.next_deadline || "contribution_due", due: c.next_due };
+}
+
+function caseRow(c) {
+  const nearest = nearestDeadline(c);
+  const excerpt = c.text.length > 160 ? `${c.text.slice(0, 157)}…` : c.text;
+  return h(
+    "tr",
+    { "data-case-id": c.case_id, "data-status": c.status, "data-row-level": "ok" },
+    h("td", { "data-label": "Статус" }, badge(c.status, c.status_title)),
+    h(
+      "td",
+      { "data-label": "Сообщение", class: "cell-message" },
+      h("a", { href: `#/case/${c.case_id}`, class: "case-link" }, c.topic || "Без темы"),
+      c.flags && c.flags.length
+        ? h("span", { class: "flag", title: "Признаки п. 20 регламента" }, " п. 20")
+        : null,
+      h("span", { class: "excerpt" }, excerpt),
+    ),
+    h("td", { "data-label": "Населённый пункт" }, c.location || "—"),
+    h(
+      "td",
+      { "data-label": "Важность" },
+      h("span", { class: `importance importance-${c.importance}` }, name("importance", c.importance)),
+    ),
+    h("td", { "data-label": "Соцсеть" }, name("networks", c.network)),
+    h(
+      "td",
+      { "data-label": "Ближайший срок", class: "cell-due" },
+      nearest
+        ? h(
+            "div",
+            { class: "due" },
+            h("span", { class: "due-name" }, timerTitle(nearest.key)),
+            h("span", { class: "due-time" }, `до ${showTime(nearest.due)}`),
+          )
+        : "—",
+    ),
+    h("td", { "data-label": "Осталось", class: "cell-left" }, nearest ? countdownEl(nearest.due) : "—"),
+  );
+}
+
+function paintInbox() {
+  const holder = document.getElementById("inbox-list");
+  const focusedId = document.activeElement?.closest?.("[data-case-id]")?.dataset.caseId;
+  clear(holder);
+  const cases = state.cases;
+  const count = document.getElementById("inbox-count");
+  count.textContent = cases.length
+    ? `Показано ${counted(cases.length, ["сообщение", "сообщения", "сообщений"])}`
+    : "";
+  if (!cases.length) {
+    append(holder, [h("p", { class: "empty" }, "Сообщений нет.")]);
+    return;
+  }
+  const table = h(
+    "table",
+    { class: "inbox" },
+    h("caption", { class: "visually-hidden" }, "Сообщения граждан"),
+    h("thead", {}, h("tr", {}, COLUMNS.map((t) => h("th", { scope: "col" }, t)))),
+    h("tbody", {}, cases.map(caseRow)),
+  );
+  append(holder, [table]);
+  tick();
+  if (focusedId) holder.querySelector(`[data-case-id="${CSS.escape(focusedId)}"] a`)?.focus();
+}

@@ -1,0 +1,20 @@
+// What the page knows at the moment, shared by its views: who is signed in, the calendar, which
+// view is on screen and the data it shows. Only views change it; nothing here touches the DOM.
+
+export const state = {
+  me: null, // GET /api/v1/me: login, name, role, department, departments, timezone
+  calendar: null, // a WorkCalendar once calendar.json loaded
+  calendarFailed: false,
+  vocabularyFailed: false,
+  view: null, // "login" | "inbox" | "register" | "case"
+  filters: { status: "", department: "", overdue: false },
+  cases: [], // the inbox as the server listed it
+  current: null, // the case detail on screen
+  nav: 0, // bumps on every navigation; late answers of an earlier one are dropped
+};
+
+/** A department's name from the directory the server sent with /me (its id if unknown). */
+export function departmentName(id) {
+  const found = (state.me?.departments || []).find((d) => d.id === id);
+  return found ? found.name : id;
+}

@@ -1,0 +1,63 @@
+// Small pieces several views show the same way: a status badge, a list of facts, a post's or a
+// draft's attachments, the comments on a draft.
+
+import { extLink, h } from "./dom.js";
+import { showTime } from "./time.js";
+import { name } from "./vocabulary.js";
+
+/** The status badge; `title` is the server's `status_title` when the view carries one. */
+export function badge(status, title) {
+  return h("span", { class: `badge badge-${status}` }, title || name("statuses", status));
+}
+
+/** A definition list of [label, value] pairs, leaving out empty values. */
+export function facts(pairs) {
+  return h(
+    "dl",
+    { class: "facts" },
+    pairs
+      .filter(([, value]) => value !== null && value !== undefined && value !== "")
+      .map(([k, v]) => h("div", {}, h("dt", {}, k), h("dd", {}, v))),
+  );
+}
+
+/** «Фото 1», «Видео 2»… as links, each with its address. */
+export function attachmentsList(attachments) {
+  if (!attachments || !attachments.length) return null;
+  return h(
+    "ul",
+    { class: "attachments" },
+    attachments.map((a, i) =>
+      h(
+        "li",
+        {},
+        extLink(a.url, `${name("attachment_types", a.type)} ${i + 1}`),
+        " ",
+        h("span", { class: "muted url" }, a.url),
+      ),
+    ),
+  );
+}
+
+/** The comments on a draft: the curator's stand out, the others name their author. */
+export function commentsList(comments) {
+  if (!comments || !comments.length) return null;
+  return h(
+    "ul",
+    { class: "comments" },
+    comments.map((cm) => {
+      const curator = cm.role === "curator";
+      return h(
+        "li",
+        { class: curator ? "comment comment-curator" : "comment" },
+        h(
+          "p",
+          { class: "comment-head" },
+          h("strong", {}, curator ? "Замечание куратора" : `Комментарий: ${name("roles", cm.role)}`),
+          h("span", { class: "muted" }, ` · ${curator ? "" : `${cm.by}, `}${showTime(cm.at)}`),
+        ),
+        h("p", { class: "comment-text" }, cm.text),
+      );
+    }),
+  );
+}
