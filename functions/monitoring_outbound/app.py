@@ -1,10 +1,9 @@
 """MonitoringOutboundFunction: calls to the monitoring system, retried by the queue."""
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from aws_lambda_powertools import Logger
-from pydantic import ConfigDict
 
 from otklik.adapters.monitoring import MonitoringClient, MonitoringRejected
 from otklik.bootstrap import deps
@@ -16,8 +15,8 @@ logger = Logger(service="otklik-monitoring")
 RESERVE_SECONDS = 5
 
 
+@dataclass(frozen=True, kw_only=True)
 class Outbound(QueueMessage):
-    model_config = ConfigDict(extra="allow")
     kind: str
     case_id: str
 
@@ -52,7 +51,7 @@ def _send(message: Outbound, context=None) -> None:
         # Retries stop in time for the batch to finish within the Lambda's timeout.
         left = context.get_remaining_time_in_millis() / 1000 - client.timeout - RESERVE_SECONDS
         client = replace(client, budget_seconds=max(0.0, min(client.budget_seconds, left)))
-    fields = dict(message.model_extra or {})
+    fields = dict(message.extra)
     try:
         report(
             deps(),

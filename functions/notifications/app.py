@@ -1,8 +1,7 @@
 """NotificationFunction: render and send the e-mails the flow's events call for."""
 
+from dataclasses import dataclass, field
 from functools import cache
-
-from pydantic import Field
 
 from otklik.adapters.mail import Mailer
 from otklik.bootstrap import deps
@@ -10,11 +9,12 @@ from otklik.entrypoints.batch import QueueMessage, consume
 from otklik.service.notify import deliver
 
 
+@dataclass(frozen=True, kw_only=True)
 class Notification(QueueMessage):
     template: str
     case_id: str
     recipients: dict
-    context: dict = Field(default_factory=dict)
+    context: dict = field(default_factory=dict)
 
 
 @cache

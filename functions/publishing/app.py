@@ -10,15 +10,16 @@ executor instead of dead-lettering silently.
 
 import json
 from contextlib import suppress
+from dataclasses import dataclass
 from functools import cache
 
 from aws_lambda_powertools import Logger
 
 from otklik.adapters.publishers import build_publishers
 from otklik.bootstrap import deps
+from otklik.clock import now
 from otklik.config import channel_settings
 from otklik.entrypoints.batch import QueueMessage, consume
-from otklik.entrypoints.http import now
 from otklik.service.publishing import Delivery, RetryLater, publish_approved
 
 logger = Logger(service="otklik-publishing")
@@ -28,6 +29,7 @@ MAX_VISIBILITY_SECONDS = 900
 LAMBDA_RESERVE_SECONDS = 5  # kept back from the in-call retry budget for recording the result
 
 
+@dataclass(frozen=True, kw_only=True)
 class Approved(QueueMessage):
     case_id: str
     draft_id: str

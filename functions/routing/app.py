@@ -1,11 +1,14 @@
 """RoutingFunction: screen content (clause 20), detect repeats (clause 18), propose departments."""
 
+from dataclasses import dataclass
+
 from otklik.bootstrap import deps
+from otklik.clock import now
 from otklik.entrypoints.batch import QueueMessage, consume
-from otklik.entrypoints.http import now
 from otklik.service import cases
 
 
+@dataclass(frozen=True, kw_only=True)
 class RoutingMessage(QueueMessage):
     case_id: str
 

@@ -26,7 +26,7 @@ from importlib import resources
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import holidays
+from otklik.domain.production_calendar import ProductionCalendar
 
 if TYPE_CHECKING:
     import numpy
@@ -116,8 +116,7 @@ class WorkingCalendar:
     def __init__(self, config: CalendarConfig | None = None) -> None:
         self.config = config or CalendarConfig.default()
         self.tz = ZoneInfo(self.config.timezone)
-        # English names are stable across package releases; the transfers are read from them.
-        self._holidays = holidays.country_holidays(self.config.country, language="en_US")
+        self._holidays = ProductionCalendar(self.config.country)
         self._first_year = 0
         self._last_year = -1
         self._starts: list[float] = []
@@ -153,12 +152,11 @@ class WorkingCalendar:
 
     def _swapped_day_off(self, workday: date) -> date | None:
         """The day off that a working weekend day was transferred to, if the package says so."""
-        for year in (workday.year, workday.year + 1):
-            self._holidays.get(date(year, 1, 1))
         marker = f"substituted from {workday:%m/%d/%Y}"
-        for day, name in self._holidays.items():
-            if marker in name:
-                return day
+        for year in (workday.year, workday.year + 1):
+            for day, name in self._holidays.year(year).days_off.items():
+                if marker in name:
+                    return day
         return None
 
     def periods_of(self, day: date) -> tuple[Period, ...]:
@@ -175,7 +173,7 @@ class WorkingCalendar:
         cfg = self.config
         if day in cfg.extra_days_off:
             return ()
-        if day in self._holidays and day not in cfg.extra_working_days:
+        if self._holidays.is_day_off(day) and day not in cfg.extra_working_days:
             return ()
         periods = cfg.week.get(WEEKDAYS[day.weekday()], ())
         if not periods and (
@@ -184,9 +182,8 @@ class WorkingCalendar:
             periods = cfg.week.get(cfg.weekend_workday_schedule, ())
         return periods
 
-    def _weekend_workdays(self, year: int) -> set[date]:
-        self._holidays.get(date(year, 1, 1))  # populates the year lazily
-        return getattr(self._holidays, "weekend_workdays", set())
+    def _weekend_workdays(self, year: int) -> frozenset[date]:
+        return self._holidays.weekend_workdays(year)
 
     # -- the precomputed timeline ------------------------------------------------------------
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TypeVar
+from dataclasses import MISSING, dataclass, field, fields
+from typing import TypeVar, get_type_hints
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import (
@@ -19,20 +20,47 @@ from aws_lambda_powertools.utilities.batch import (
     process_partial_response,
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from pydantic import BaseModel
 
 from otklik.ports import consumed_key
 from otklik.service.deps import Deps
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="QueueMessage")
 # SQS keeps a message 14 days at most; a consumed id is remembered a little longer.
 CONSUMED_LIFETIME = 15 * 24 * 3600
 DONE = {"done": True}
 logger = Logger(service="otklik")
 
 
-class QueueMessage(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class QueueMessage:
+    """A queue message's body. Subclasses (dataclasses, `kw_only=True`) name the fields their
+    consumer needs, as `str` or `dict`; what they do not name is kept in `extra`. Checked here
+    by hand, not by pydantic, which would be the largest import of a consumer's cold start for
+    the few fields our own outbox writes."""
+
     message_id: str
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls: type[M], raw: object) -> M:
+        if not isinstance(raw, dict):
+            raise ValueError("the body is not a JSON object")
+        hints = get_type_hints(cls)
+        named, problems = {}, []
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            if f.name not in raw:
+                if f.default is MISSING and f.default_factory is MISSING:
+                    problems.append(f"{f.name}: missing")
+                continue
+            wanted = hints[f.name]
+            if not isinstance(raw[f.name], wanted):
+                problems.append(f"{f.name}: expected {wanted.__name__}")
+            named[f.name] = raw[f.name]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return cls(**named, extra={k: v for k, v in raw.items() if k not in named})
 
 
 class InProgress(Exception):
@@ -58,7 +86,7 @@ def consume(
 
     def handle(record: SQSRecord) -> None:
         try:
-            message = schema.model_validate(json.loads(record.body))
+            message = schema.parse(json.loads(record.body))
         except ValueError as error:
             reason = f"malformed message: {error}"[:1000]
             logger.error(reason, extra={"message_id": record.message_id})

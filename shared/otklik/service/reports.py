@@ -8,8 +8,6 @@ import re
 from datetime import datetime, timedelta
 from functools import cache
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
 from otklik.domain.errors import Forbidden, InvalidInput
 from otklik.domain.model import SOURCE_TITLES_RU, Source
 from otklik.domain.policy import DEADLINE_TITLES_RU, Deadline
@@ -206,7 +204,9 @@ def to_xlsx(report: MonthlyReport, breach_list: list[Breach]) -> bytes:
 
 
 @cache
-def _html() -> Environment:
+def _html():
+    from jinja2 import Environment, PackageLoader, select_autoescape  # only the HTML report
+
     return Environment(
         loader=PackageLoader("otklik", "templates/reports"), autoescape=select_autoescape(["html"])
     )
