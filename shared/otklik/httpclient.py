@@ -1,5 +1,5 @@
-"""The small HTTP helper the channel adapters share: one request over urllib (form, JSON or
-multipart), and retries with backoff that honour the other side's rate limits.
+"""The HTTP client the channel adapters share: one request over a urllib3 connection pool (form,
+JSON or multipart by urllib3), and retries with backoff that honour the other side's limits.
 
 Two layers of retry keep a publication inside T6 (30 minutes) without holding a Lambda for long:
 - here, within one delivery, for short waits: a rate limit (HTTP 429 with `Retry-After`, a
@@ -8,8 +8,12 @@ Two layers of retry keep a publication inside T6 (30 minutes) without holding a 
 - the queue, across deliveries, for anything longer: the caller re-raises, and the message comes
   back after its visibility timeout (which the publishing function sets to the wait asked for).
 
+urllib3's own `Retry` is left off (`retries=False`): it would sleep whatever `Retry-After` asks
+inside the call, past the Lambda's remaining time, and it cannot see the rate limits VK, Telegram
+and OK report inside a 200 answer; `with_retries` handles both under one budget.
+
 A refused connection is not retried here: the service is down, and the queue's pause serves
-better than a few quick knocks.
+better than a few quick knocks. Redirects are not followed.
 """
 
 from __future__ import annotations
@@ -17,14 +21,12 @@ from __future__ import annotations
 import json
 import random
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import cache
 from typing import TypeVar
 
 
@@ -208,6 +210,14 @@ def http_error(response: Response, what: str) -> TemporaryError | None:
     return None
 
 
+@cache
+def _pool():
+    """One connection pool per process (kept across warm invocations); built on first use."""
+    import urllib3
+
+    return urllib3.PoolManager(retries=False, headers={"User-Agent": USER_AGENT})
+
+
 @dataclass(frozen=True)
 class HttpClient:
     timeout: float = 8.0
@@ -224,10 +234,11 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         body: bytes | None = None,
     ) -> Response:
-        """One request; any HTTP status is returned, only a missing answer raises."""
+        """One request; any HTTP status is returned, only a missing answer raises. Redirects
+        are not followed: an API that redirects is answered as it answered."""
         if query:
             url += ("&" if "?" in url else "?") + urllib.parse.urlencode(_plain(query))
-        sent = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
+        sent = {"Accept": "application/json", **(headers or {})}
         if files is not None:
             body, content_type = multipart(form or {}, files)
             sent["Content-Type"] = content_type
@@ -237,56 +248,82 @@ class HttpClient:
         elif json_body is not None:
             body = json.dumps(json_body, ensure_ascii=False).encode()
             sent["Content-Type"] = "application/json; charset=utf-8"
-        request = urllib.request.Request(url, data=body, method=method, headers=sent)
+        answer = self._send(method, url, body=body, headers=sent)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as answer:
-                return Response(answer.status, _lower(answer.headers), answer.read())
-        except urllib.error.HTTPError as error:
-            return Response(error.code, _lower(error.headers), error.read())
-        except urllib.error.URLError as error:
-            refused = isinstance(error.reason, ConnectionRefusedError)
-            raise Unreachable(f"{_host(url)}: {error.reason}", refused=refused) from error
-        except (TimeoutError, ConnectionError) as error:
-            raise Unreachable(f"{_host(url)}: {error!r}") from error
+            return Response(answer.status, _lower(answer.headers), answer.read())
+        finally:
+            answer.release_conn()
 
     def download(self, url: str, *, limit: int = MAX_DOWNLOAD_BYTES) -> File:
-        """A file to re-upload (a draft's photo), refused past `limit` bytes."""
-        response = self.request("GET", url, headers={"Accept": "*/*"})
-        if not response.ok:
-            failure = http_error(response, f"GET {url}")
-            if failure is not None:
-                raise failure
-            raise PermanentError(f"Вложение недоступно ({response.status}): {url}")
-        if len(response.body) > limit:
-            raise PermanentError(f"Вложение больше {limit // (1024 * 1024)} МБ: {url}")
+        """A file to re-upload (a draft's photo), refused once it passes `limit` bytes: the body
+        is read in chunks, never whole before its size is known."""
+        answer = self._send("GET", url, headers={"Accept": "*/*"})
+        try:
+            if not 200 <= answer.status < 300:
+                response = Response(answer.status, _lower(answer.headers), b"")
+                failure = http_error(response, f"GET {url}")
+                if failure is not None:
+                    raise failure
+                raise PermanentError(f"Вложение недоступно ({answer.status}): {url}")
+            declared = answer.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > limit:
+                raise PermanentError(_too_large(url, limit))
+            chunks, size = [], 0
+            for chunk in answer.stream(64 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    raise PermanentError(_too_large(url, limit))
+                chunks.append(chunk)
+            content_type = (answer.headers.get("content-type") or "").split(";")[0].strip()
+        finally:
+            answer.release_conn()
         name = urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1]) or "file"
-        content_type = (response.headers.get("content-type") or "").split(";")[0].strip()
-        return File(name, response.body, content_type or "application/octet-stream")
+        return File(name, b"".join(chunks), content_type or "application/octet-stream")
+
+    def _send(self, method: str, url: str, *, body: bytes | None = None, headers=None):
+        import urllib3
+
+        try:
+            return _pool().request(
+                method,
+                url,
+                body=body,
+                headers=headers,
+                timeout=urllib3.Timeout(total=self.timeout),
+                redirect=False,
+                preload_content=False,
+            )
+        except urllib3.exceptions.HTTPError as error:
+            refused = _refused(error)
+            raise Unreachable(f"{_host(url)}: {_reason(error)}", refused=refused) from error
+
+
+def _refused(error: BaseException) -> bool:
+    seen = error
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError) or "Connection refused" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _reason(error: BaseException) -> str:
+    """What went wrong, without the pool's internals (`<urllib3... object at 0x...>`)."""
+    text = str(error)
+    return text.split(">: ", 1)[-1] if ">: " in text else text
+
+
+def _too_large(url: str, limit: int) -> str:
+    return f"Вложение больше {limit // (1024 * 1024)} МБ: {url}"
 
 
 def multipart(fields: Mapping[str, object], files: Mapping[str, File]) -> tuple[bytes, str]:
-    """A multipart/form-data body (RFC 7578) and its Content-Type."""
-    boundary = f"otklik-{uuid.uuid4().hex}"
-    parts: list[bytes] = []
-    for name, value in _plain(fields).items():
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
-            + str(value).encode()
-            + b"\r\n"
-        )
-    for name, file in files.items():
-        filename = file.name.replace('"', "")
-        parts.append(
-            (
-                f"--{boundary}\r\n"
-                f'Content-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                f"Content-Type: {file.content_type}\r\n\r\n"
-            ).encode()
-            + file.content
-            + b"\r\n"
-        )
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+    """A multipart/form-data body (RFC 7578) and its Content-Type, by urllib3."""
+    from urllib3 import encode_multipart_formdata
+
+    parts: list = list(_plain(fields).items())
+    parts += [(name, (f.name, f.content, f.content_type)) for name, f in files.items()]
+    return encode_multipart_formdata(parts)
 
 
 def _plain(values: Mapping[str, object]) -> dict[str, str]:
