@@ -1,4 +1,4 @@
-"""The demo directory of the local run (design.md): five officials, two departments, the
+"""The demo directory of the local run (docs/design.md): five officials, two departments, the
 routing table. Exists only where the local run (or a test) seeds it; password `demo`.
 
 Idempotent: seeding twice leaves the same directory (a password hash that still checks out is

@@ -209,7 +209,7 @@ def new_message(
     external_id: str | None = None,
     detected_at: datetime | None = None,
 ) -> dict:
-    """A message as the monitoring system delivers it (design.md, the contract)."""
+    """A message as the monitoring system delivers it (docs/design.md, the contract)."""
     post = uuid.uuid4().int % 100000
     author_id = author_id or f"id{uuid.uuid4().int % 10**9}"
     return {

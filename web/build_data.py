@@ -1,6 +1,6 @@
 """Write the staff page's data from the server's own code: `calendar.json` and `vocabulary.json`.
 
-The page must count the same working minutes as the server (design.md: "to the minute") and
+The page must count the same working minutes as the server (docs/design.md: "to the minute") and
 call every code by the same Russian name, so it keeps neither a calendar nor a vocabulary of
 its own. This script writes both from the server's modules:
 

@@ -537,7 +537,7 @@ def test_the_page_is_served_its_data_as_the_generator_writes_it(base_url, calend
     assert calendar_json["covered_from"] == _ms("2025-01-01T00:00:00+07:00")
     assert calendar_json["covered_until"] == _ms(f"{last + 1}-01-01T00:00:00+07:00")
     periods = {tuple(p) for p in calendar_json["periods"]}
-    # a working Saturday, shortened (design.md), and a shortened pre-holiday Tuesday
+    # a working Saturday, shortened (docs/design.md), and a shortened pre-holiday Tuesday
     assert (_ms("2025-11-01T09:00:00+07:00"), _ms("2025-11-01T13:00:00+07:00")) in periods
     assert (_ms("2025-11-01T14:00:00+07:00"), _ms("2025-11-01T17:00:00+07:00")) in periods
     assert (_ms("2026-11-03T14:00:00+07:00"), _ms("2026-11-03T17:00:00+07:00")) in periods

@@ -1,4 +1,4 @@
-"""`openapi.yaml` describes exactly what the handlers serve (design.md, "The contract").
+"""`openapi.yaml` describes exactly what the handlers serve (docs/design.md, "The contract").
 
 The document must be valid OpenAPI 3.1; its routes must be the routes the Powertools resolvers of
 `functions/*/app.py` register, with the request body each handler parses; its request-body

@@ -35,7 +35,7 @@ TEMPLATE = ROOT / "template.yaml"
 TOOLS_BIN = ROOT / ".venv-tools" / "bin"
 REGION = "eu-central-1"
 
-# The template's logical ids (design.md: keep them) and their code folders.
+# The template's logical ids (docs/design.md: keep them) and their code folders.
 FUNCTIONS = {
     "IntakeFunction": "intake",
     "RoutingFunction": "routing",

@@ -100,7 +100,8 @@ def test_the_calendar_knows_the_exceptions_of_the_production_calendar(outputs):
     def at(y, m, d, hh, mm=0):
         return _ms(datetime(y, m, d, hh, mm, tzinfo=tz))
 
-    # Saturday 2025-11-01 was a working day, shortened (design.md); 2026-11-03 a shortened eve
+    # Saturday 2025-11-01 was a working day, shortened (docs/design.md);
+    # 2026-11-03 a shortened eve
     assert (at(2025, 11, 1, 9), at(2025, 11, 1, 13)) in periods
     assert (at(2025, 11, 1, 14), at(2025, 11, 1, 17)) in periods
     assert (at(2026, 11, 3, 14), at(2026, 11, 3, 17)) in periods

@@ -31,7 +31,7 @@ class Party(StrEnum):
 
 
 class Deadline(StrEnum):
-    """The contract's deadline names (design.md), one per timer."""
+    """The contract's deadline names (docs/design.md), one per timer."""
 
     TRIAGE = "triage_due"
     ANSWER = "answer_due"

@@ -1,4 +1,5 @@
-"""Request bodies of the contract (design.md), validated with pydantic before anything happens."""
+"""Request bodies of the contract (docs/design.md), validated with pydantic before anything
+happens."""
 
 from __future__ import annotations
 
