@@ -153,7 +153,7 @@ COMPONENTS = (
         "to_domain",
     ),
     ("idempotency look-up (DynamoDB GetItem)", "otklik/service/cases.py", "_existing_intake"),
-    ("the domain: new case and its deadlines", "otklik/domain/model.py", "receive"),
+    ("the domain: new case and its deadlines", "otklik/domain/case.py", "receive"),
     ("DynamoDB transaction (TransactWriteItems)", "otklik/adapters/repository.py", "commit"),
     ("SQS send of the routing message", "otklik/adapters/queues.py", "send"),
     ("answer (view)", "otklik/entrypoints/views.py", "case_summary"),

@@ -15,7 +15,7 @@ import { parseIso, showShortTime, showTime } from "./time.js";
 import { known, name } from "./vocabulary.js";
 import { attachmentsList, badge, commentsList, facts } from "./widgets.js";
 
-// Statuses in which nothing more happens to a case (otklik.domain.model.CLOSED).
+// Statuses in which nothing more happens to a case (otklik.domain.states.CLOSED).
 const CLOSED = new Set(["returned_to_curator", "not_processable", "answered", "withdrawn"]);
 
 const crumbs = () =>

@@ -8,29 +8,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from otklik.domain.model import (
+from otklik.domain.case import Case
+from otklik.domain.policy import Deadline
+from otklik.domain.roles import Role
+from otklik.domain.states import DraftKind, DraftStatus, Source, Status
+from otklik.domain.timers import Outcome, Timer
+from otklik.domain.values import (
     Attachment,
     Author,
-    Case,
     Comment,
     Contribution,
     Curator,
     Draft,
-    DraftKind,
-    DraftStatus,
     Escalation,
     Message,
-    Outcome,
     PostCopy,
     Publication,
     PublicationFailure,
-    Source,
-    Status,
     TimelineEntry,
-    Timer,
 )
-from otklik.domain.policy import Deadline
-from otklik.domain.roles import Role
 
 
 def iso(value: datetime | None) -> str | None:

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from otklik.domain.model import Case, Draft, Message, Receipt, TimelineEntry
+from otklik.domain.case import Case
 from otklik.domain.roles import Actor, Role
 from otklik.domain.routing import RoutingRule
+from otklik.domain.values import Draft, Message, Receipt, TimelineEntry
 from otklik.httpclient import Budget
 
 # How long an intake, callback or publication key is remembered: far beyond any redelivery by

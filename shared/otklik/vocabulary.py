@@ -15,16 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from otklik.domain.model import (
+from otklik.domain.policy import DEADLINE_TITLES_RU, DEFAULT_TIMERS, Party
+from otklik.domain.roles import ROLE_TITLES_RU
+from otklik.domain.states import (
     SOURCE_TITLES_RU,
     STATUS_TITLES_RU,
     CuratorEvent,
     DraftKind,
     DraftStatus,
-    Outcome,
 )
-from otklik.domain.policy import DEADLINE_TITLES_RU, DEFAULT_TIMERS, Party
-from otklik.domain.roles import ROLE_TITLES_RU
+from otklik.domain.timers import Outcome
 
 # -- the server's names (defined by the domain, used in e-mails, reports and errors) -----------
 

@@ -25,10 +25,12 @@ from openapi_spec_validator import validate
 
 from otklik import config
 from otklik.domain.calendar import WorkingCalendar
-from otklik.domain.model import Attachment, Author, Case, Curator, DraftKind, Message
+from otklik.domain.case import Case
 from otklik.domain.policy import SlaPolicy
 from otklik.domain.reports import breaches
 from otklik.domain.roles import SYSTEM_ACTOR, Actor, Role
+from otklik.domain.states import DraftKind
+from otklik.domain.values import Attachment, Author, Curator, Message
 from otklik.entrypoints import schemas
 from otklik.entrypoints.views import case_detail, case_summary
 from otklik.service.reports import breach_view

@@ -28,8 +28,9 @@ from otklik.adapters.publishers.telegram import TelegramPublisher, parse_telegra
 from otklik.adapters.publishers.vk import VkPublisher, parse_vk_url, vk_mention
 from otklik.bootstrap import deps
 from otklik.config import ChannelSettings
-from otklik.domain.model import Attachment, Author, Curator, Draft, DraftKind, Message
 from otklik.domain.roles import Actor, Role
+from otklik.domain.states import DraftKind
+from otklik.domain.values import Attachment, Author, Curator, Draft, Message
 from otklik.entrypoints.schemas import MessageIn
 from otklik.httpclient import (
     Budget,
@@ -1149,9 +1150,10 @@ def test_the_case_view_with_a_proof_and_a_failure_matches_the_contract():
     from jsonschema import Draft202012Validator
 
     from otklik.domain.calendar import WorkingCalendar
-    from otklik.domain.model import Case, Receipt
+    from otklik.domain.case import Case
     from otklik.domain.policy import SlaPolicy
     from otklik.domain.roles import SYSTEM_ACTOR
+    from otklik.domain.values import Receipt
     from otklik.entrypoints.views import case_detail
 
     policy = SlaPolicy(WorkingCalendar())

@@ -34,7 +34,8 @@ from local.gateway import Gateway, create_app
 from otklik import bootstrap, signing
 from otklik.adapters.tables import AuditRecord
 from otklik.bootstrap import deps
-from otklik.domain.model import Case, Status
+from otklik.domain.case import Case
+from otklik.domain.states import Status
 from otklik.entrypoints import auth, http
 from otklik.entrypoints.schemas import ManualMessageIn, MessageIn
 from otklik.service import cases

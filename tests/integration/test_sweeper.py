@@ -18,8 +18,8 @@ import botocore.client
 import pytest
 
 from otklik.bootstrap import deps
-from otklik.domain.model import Message
 from otklik.domain.roles import Role
+from otklik.domain.values import Message
 from otklik.service import cases
 from otklik.service.sweep import sweep
 

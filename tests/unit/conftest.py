@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from otklik.domain.calendar import WorkingCalendar
-from otklik.domain.model import Attachment, Author, Curator, Message
 from otklik.domain.policy import SlaPolicy
 from otklik.domain.roles import SYSTEM_ACTOR, Actor, Role
+from otklik.domain.values import Attachment, Author, Curator, Message
 
 BARNAUL = ZoneInfo("Asia/Barnaul")
 CURATOR_ID = "c-1"

@@ -23,20 +23,12 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from otklik.domain import events as ev
-from otklik.domain.model import (
-    Attachment,
-    Case,
-    Comment,
-    Draft,
-    DraftKind,
-    DraftStatus,
-    Escalation,
-    Outcome,
-    Status,
-    TimelineEntry,
-)
+from otklik.domain.case import Case
 from otklik.domain.policy import Deadline, Party, SlaPolicy
 from otklik.domain.roles import Actor, Role
+from otklik.domain.states import DraftKind, DraftStatus, Status
+from otklik.domain.timers import Outcome
+from otklik.domain.values import Attachment, Comment, Draft, Escalation, TimelineEntry
 
 MONDAY = date(2026, 2, 9)
 WEEK = {
@@ -1493,3 +1485,29 @@ def test_pulled_events_are_handed_over_once_and_serialise_to_plain_json(desk):
         "departments": ["roads", "housing"],
         "by": "tech",
     }
+
+
+# -- the timeline is written from the events ---------------------------------------------------
+
+# What a step adds to its event's details: how it came, and what it saw besides.
+STEP_CONTEXT = {"via", "on_behalf_of", "recorded_at", "external_id", "status"}
+
+
+@pytest.mark.parametrize("departments", [("roads",), ("roads", "housing")], ids=["one", "joint"])
+@pytest.mark.parametrize("until", ["published", "rework"])
+def test_each_timeline_entry_is_the_entry_of_its_steps_event(desk, until, departments):
+    case = desk.story(until, departments=departments)
+    if until == "rework":  # and a withdrawal after it, by hand
+        case.withdraw(desk.actors["tech"], comment="Пост удалён.", now=desk.at("Mon 12:00"))
+
+    recorded = [e for e in case.events if e.action is not None]
+
+    assert len(recorded) == len(case.timeline)
+    for event, entry in zip(recorded, case.timeline, strict=True):
+        # an approval that hands the draft to the curator at once is recorded as the approval
+        sent_by_approval = (event.name, entry.action) == ("DraftSentToCurator", "draft_approved")
+        assert entry.action == event.action or sent_by_approval
+        assert entry.at == event.at
+        details = event.to_details()
+        assert {k: entry.details[k] for k in details} == details
+        assert set(entry.details) - set(details) <= STEP_CONTEXT

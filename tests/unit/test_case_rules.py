@@ -14,9 +14,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from otklik.domain import transitions
+from otklik.domain.case import Case
 from otklik.domain.errors import DomainError, Forbidden, InvalidInput, InvalidTransition, NotFound
-from otklik.domain.model import Case, DraftKind, DraftStatus, Status
 from otklik.domain.roles import PERMISSIONS, Action, Actor, Role
+from otklik.domain.states import DraftKind, DraftStatus, Status
+from otklik.domain.transitions import TRANSITIONS
 
 TEXT = "Ирина, здравствуйте! Ямочный ремонт ул. Центральной выполнен, фото во вложении."
 URL = "https://vk.com/wall-170171414_52107?reply=52140"
@@ -196,7 +199,7 @@ OPEN = frozenset(
         Status.AWAITING_FINAL,
     }
 )
-# The states each transition may start from (design.md's flow).
+# The states each transition may start from (docs/design.md's flow).
 ALLOWED_FROM: dict[str, frozenset[Status]] = {
     "propose_routing": frozenset({Status.RECEIVED}),
     "link_repeat": frozenset({Status.RECEIVED}),
@@ -212,6 +215,12 @@ ALLOWED_FROM: dict[str, frozenset[Status]] = {
     "curator_return": frozenset({Status.CURATOR_REVIEW}),
     "publish": frozenset({Status.APPROVED}),
     "withdraw": OPEN,
+}
+# The steps that record something on the way rather than move the flow, and where they may.
+RECORDED_FROM: dict[str, frozenset[Status]] = {
+    "report_significance": frozenset(Status),  # clause 24: whenever it turns out
+    "escalate": OPEN,  # clauses 21-22: on a timer still running
+    "publication_failed": frozenset({Status.APPROVED}),  # clause 15: a person publishes instead
 }
 
 ROLE_ACTOR = {
@@ -332,12 +341,25 @@ def test_an_operation_succeeds_from_every_state_that_allows_it(build, ctx, statu
     run(case, ctx.actors[who], ctx)
 
     assert case.version == version + 1
+    assert case.status in (TRANSITIONS[transitions.Step(op)].targets or {status})
 
 
 def test_the_transition_matrix_covers_every_state_and_every_transition():
     assert set(STATUS_SCENARIO.values()) <= set(SCENARIOS)
     # escalation and the report to the head (clause 24) are records, not state transitions
     assert set(ALLOWED_FROM) == set(OPS) - {"escalate", "report_significance"}
+
+
+def test_the_domain_s_transition_table_is_the_regulation_s_flow():
+    """The table the case's guards and `allowed_actions` read says what this file says."""
+    assert {step.value: t.sources for step, t in TRANSITIONS.items()} == (
+        ALLOWED_FROM | RECORDED_FROM
+    )
+    assert {step.value: t.action for step, t in TRANSITIONS.items() if step.value in OPS} == {
+        op: action for op, (action, _, _) in OPS.items()
+    }
+    # the one step no official's action covers: only the publishing adapter records it
+    assert TRANSITIONS[transitions.Step.PUBLICATION_FAILED].roles == {Role.SYSTEM}
 
 
 # -- roles (clauses 5-8) ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Random sequences of actions by random officials at random moments: whatever happens, the case
 keeps the invariants of the regulation. A refused action changes nothing; an accepted one moves
-the version by exactly one and leaves one timeline entry."""
+the version by exactly one, leaves one timeline entry, and is one the state machine's table
+allows, from one of its states to one of its states; a refusal by the table is the table's."""
 
 from __future__ import annotations
 
@@ -13,18 +14,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from otklik.domain.calendar import WorkingCalendar
+from otklik.domain.case import Case
 from otklik.domain.errors import DomainError
-from otklik.domain.model import (
-    CLOSED,
-    Author,
-    Case,
-    Curator,
-    DraftStatus,
-    Message,
-    Status,
-)
 from otklik.domain.policy import Deadline, SlaPolicy
 from otklik.domain.roles import Actor, Role
+from otklik.domain.states import CLOSED, DraftStatus, Status
+from otklik.domain.transitions import TRANSITIONS, Step, refusal
+from otklik.domain.values import Author, Curator, Message
 
 BARNAUL = ZoneInfo("Asia/Barnaul")
 POLICY = SlaPolicy(WorkingCalendar())
@@ -73,58 +69,86 @@ class CaseLife(RuleBasedStateMachine):
         self.now = START + timedelta(minutes=1)
         self.case = Case.receive(message, now=self.now, policy=POLICY, case_id="case-1")
 
-    def attempt(self, action):
+    def attempt(self, step: Step, actor: Actor, action):
+        """`actor` tries `step` (by calling `action`)."""
         before = copy.deepcopy(self.case)
+        by_table = refusal(before, actor, step)
         try:
             done = action()
-        except DomainError:
+        except DomainError as error:
             done = False
+            if by_table is not None:  # the table's reason, not another one
+                assert (type(error), error.message) == (type(by_table), by_table.message)
         if done is False:  # refused, or (escalation) already done: nothing changes
             assert self.case == before, "a refused action changed the case"
             assert self.case.version == before.version
             return
+        assert by_table is None, f"{step} was done although the table refuses it: {by_table}"
+        transition = TRANSITIONS[step]
+        assert before.status in transition.sources
+        assert self.case.status in (transition.targets or {before.status}), (
+            f"{step} led from {before.status} to {self.case.status}"
+        )
         assert self.case.version == before.version + 1
         assert len(self.case.timeline) == len(before.timeline) + 1
+        event(f"{step}: {before.status} -> {self.case.status}")
 
     @rule(kind=st.sampled_from(["final", "interim"]), approve=st.booleans())
     def advance(self, kind, approve):
         """The next step of the regulation by the right official, so long paths are reached."""
-        c, now, get = self.case, self.now, BY_LOGIN.get
+        c, now, get = self.case, self.now, BY_LOGIN.__getitem__
         latest = c.drafts[-1].draft_id if c.drafts else ""
+        writer = get("resp") if c.is_joint or not c.departments else get(c.departments[0])
+        tech, resp, curator = get("tech"), get("resp"), get("c-1")
         steps = {
-            Status.RECEIVED: lambda: c.accept(
-                get("tech"), departments=["roads"], now=now, policy=POLICY
+            Status.RECEIVED: (
+                Step.ACCEPT,
+                tech,
+                lambda: c.accept(tech, departments=["roads"], now=now, policy=POLICY),
             ),
-            Status.IN_WORK: lambda: c.submit_draft(
-                get("resp" if c.is_joint else c.departments[0]) or get("resp"),
-                text="Ответ",
-                kind=kind,
-                now=now,
+            Status.IN_WORK: (
+                Step.SUBMIT_DRAFT,
+                writer,
+                lambda: c.submit_draft(writer, text="Ответ", kind=kind, now=now),
             ),
-            Status.REWORK: lambda: c.submit_draft(
-                get("resp"), text="Исправлено", kind="final", now=now
+            Status.REWORK: (
+                Step.SUBMIT_DRAFT,
+                resp,
+                lambda: c.submit_draft(resp, text="Исправлено", kind="final", now=now),
             ),
-            Status.AWAITING_FINAL: lambda: c.submit_draft(
-                get("resp"), text="Итог", kind="final", now=now
+            Status.AWAITING_FINAL: (
+                Step.SUBMIT_DRAFT,
+                resp,
+                lambda: c.submit_draft(resp, text="Итог", kind="final", now=now),
             ),
-            Status.INTERNAL_REVIEW: lambda: c.approve_draft(
-                get("resp"), draft_id=latest, now=now, policy=POLICY
+            Status.INTERNAL_REVIEW: (
+                Step.APPROVE_DRAFT,
+                resp,
+                lambda: c.approve_draft(resp, draft_id=latest, now=now, policy=POLICY),
             ),
             Status.CURATOR_REVIEW: (
-                (lambda: c.curator_approve(get("c-1"), draft_id=latest, now=now, policy=POLICY))
+                (
+                    Step.CURATOR_APPROVE,
+                    curator,
+                    lambda: c.curator_approve(curator, draft_id=latest, now=now, policy=POLICY),
+                )
                 if approve
                 else (
+                    Step.CURATOR_RETURN,
+                    curator,
                     lambda: c.curator_return(
-                        get("c-1"), draft_id=latest, comment="Доработать", now=now, policy=POLICY
-                    )
+                        curator, draft_id=latest, comment="Доработать", now=now, policy=POLICY
+                    ),
                 )
             ),
-            Status.APPROVED: lambda: c.publish(
-                get("tech"), url="https://vk.com/wall-1_2?r=1", now=now, policy=POLICY
+            Status.APPROVED: (
+                Step.PUBLISH,
+                tech,
+                lambda: c.publish(tech, url="https://vk.com/wall-1_2?r=1", now=now, policy=POLICY),
             ),
         }
         if c.status in steps:
-            self.attempt(steps[c.status])
+            self.attempt(*steps[c.status])
 
     @rule(minutes=st.integers(min_value=0, max_value=600))
     def time_passes(self, minutes):
@@ -133,24 +157,36 @@ class CaseLife(RuleBasedStateMachine):
     @rule(actor=mostly("tech"), chosen=departments)
     def accept(self, actor, chosen):
         self.attempt(
-            lambda: self.case.accept(actor, departments=chosen, now=self.now, policy=POLICY)
+            Step.ACCEPT,
+            actor,
+            lambda: self.case.accept(actor, departments=chosen, now=self.now, policy=POLICY),
         )
 
     @rule(actor=mostly("tech"), reason=texts, rare=RARE)
     def return_to_curator(self, rare, actor, reason):
         if not rare:
             return
-        self.attempt(lambda: self.case.return_to_curator(actor, reason=reason, now=self.now))
+        self.attempt(
+            Step.RETURN_TO_CURATOR,
+            actor,
+            lambda: self.case.return_to_curator(actor, reason=reason, now=self.now),
+        )
 
     @rule(actor=mostly("tech"), reason=texts, rare=RARE)
     def not_processable(self, rare, actor, reason):
         if not rare:
             return
-        self.attempt(lambda: self.case.mark_not_processable(actor, reason=reason, now=self.now))
+        self.attempt(
+            Step.MARK_NOT_PROCESSABLE,
+            actor,
+            lambda: self.case.mark_not_processable(actor, reason=reason, now=self.now),
+        )
 
     @rule(actor=mostly("roads", "housing"), text=texts)
     def contribute(self, actor, text):
-        self.attempt(lambda: self.case.contribute(actor, text=text, now=self.now))
+        self.attempt(
+            Step.CONTRIBUTE, actor, lambda: self.case.contribute(actor, text=text, now=self.now)
+        )
 
     @rule(
         actor=mostly("roads", "housing", "resp"),
@@ -158,7 +194,11 @@ class CaseLife(RuleBasedStateMachine):
         kind=st.sampled_from(["final", "interim", "memo"]),
     )
     def submit_draft(self, actor, text, kind):
-        self.attempt(lambda: self.case.submit_draft(actor, text=text, kind=kind, now=self.now))
+        self.attempt(
+            Step.SUBMIT_DRAFT,
+            actor,
+            lambda: self.case.submit_draft(actor, text=text, kind=kind, now=self.now),
+        )
 
     def _draft_id(self, latest: bool) -> str:
         if latest and self.case.drafts:
@@ -169,14 +209,18 @@ class CaseLife(RuleBasedStateMachine):
     def approve_draft(self, actor, latest):
         draft_id = self._draft_id(latest)
         self.attempt(
-            lambda: self.case.approve_draft(actor, draft_id=draft_id, now=self.now, policy=POLICY)
+            Step.APPROVE_DRAFT,
+            actor,
+            lambda: self.case.approve_draft(actor, draft_id=draft_id, now=self.now, policy=POLICY),
         )
 
     @rule(actor=mostly("resp"), latest=st.booleans(), comment=texts)
     def reject_draft(self, actor, latest, comment):
         draft_id = self._draft_id(latest)
         self.attempt(
-            lambda: self.case.reject_draft(actor, draft_id=draft_id, comment=comment, now=self.now)
+            Step.REJECT_DRAFT,
+            actor,
+            lambda: self.case.reject_draft(actor, draft_id=draft_id, comment=comment, now=self.now),
         )
 
     @rule(actor=mostly("c-1"), latest=st.booleans(), approve=st.booleans(), comment=texts)
@@ -184,15 +228,19 @@ class CaseLife(RuleBasedStateMachine):
         draft_id = self._draft_id(latest)
         if approve:
             self.attempt(
+                Step.CURATOR_APPROVE,
+                actor,
                 lambda: self.case.curator_approve(
                     actor, draft_id=draft_id, comment=comment, now=self.now, policy=POLICY
-                )
+                ),
             )
         else:
             self.attempt(
+                Step.CURATOR_RETURN,
+                actor,
                 lambda: self.case.curator_return(
                     actor, draft_id=draft_id, comment=comment, now=self.now, policy=POLICY
-                )
+                ),
             )
 
     @rule(
@@ -200,13 +248,19 @@ class CaseLife(RuleBasedStateMachine):
         url=st.sampled_from(["", "ftp://x", "https://vk.com/wall-1_2?reply=9"]),
     )
     def publish(self, actor, url):
-        self.attempt(lambda: self.case.publish(actor, url=url, now=self.now, policy=POLICY))
+        self.attempt(
+            Step.PUBLISH,
+            actor,
+            lambda: self.case.publish(actor, url=url, now=self.now, policy=POLICY),
+        )
 
     @rule(actor=mostly("c-1"), comment=texts, rare=RARE)
     def withdraw(self, rare, actor, comment):
         if not rare:
             return
-        self.attempt(lambda: self.case.withdraw(actor, comment=comment, now=self.now))
+        self.attempt(
+            Step.WITHDRAW, actor, lambda: self.case.withdraw(actor, comment=comment, now=self.now)
+        )
 
     @rule(
         timer=st.sampled_from([d.value for d in Deadline] + ["contribution_due:roads"]),
@@ -216,6 +270,8 @@ class CaseLife(RuleBasedStateMachine):
     def escalate(self, timer, kind, level):
         system = ACTORS[-1]
         self.attempt(
+            Step.ESCALATE,
+            system,
             lambda: self.case.escalate(
                 system,
                 timer=timer,
@@ -224,7 +280,7 @@ class CaseLife(RuleBasedStateMachine):
                 notified=["resp"],
                 now=self.now,
                 policy=POLICY,
-            )
+            ),
         )
 
     @invariant()

@@ -9,17 +9,11 @@ from datetime import timedelta
 import pytest
 
 from otklik.domain import events as ev
+from otklik.domain.case import Case, DecisionMatch
 from otklik.domain.errors import Forbidden, InvalidInput, InvalidTransition
-from otklik.domain.model import (
-    Case,
-    DecisionMatch,
-    DraftKind,
-    DraftStatus,
-    Outcome,
-    Source,
-    Status,
-)
 from otklik.domain.policy import Deadline
+from otklik.domain.states import DraftKind, DraftStatus, Source, Status
+from otklik.domain.timers import Outcome
 from otklik.service.outbox import outbox_for
 
 TEXT = "Ирина, здравствуйте! Ямочный ремонт ул. Центральной выполнен 10 февраля, фото прилагаем."

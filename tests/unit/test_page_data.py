@@ -18,10 +18,11 @@ import pytest
 import yaml
 
 from otklik.domain.calendar import WorkingCalendar
-from otklik.domain.model import CuratorEvent, DraftKind, DraftStatus, Outcome, Source, Status
 from otklik.domain.policy import DEFAULT_TIMERS, Deadline, Party
 from otklik.domain.roles import Role
 from otklik.domain.routing import Lexicon
+from otklik.domain.states import CuratorEvent, DraftKind, DraftStatus, Source, Status
+from otklik.domain.timers import Outcome
 from otklik.vocabulary import GROUPS, vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -155,9 +156,9 @@ def test_every_code_of_the_domain_has_a_name(group, enum):
 
 
 def test_the_server_and_the_page_share_the_same_names():
-    from otklik.domain.model import SOURCE_TITLES_RU, STATUS_TITLES_RU
     from otklik.domain.policy import DEADLINE_TITLES_RU
     from otklik.domain.roles import ROLE_TITLES_RU
+    from otklik.domain.states import SOURCE_TITLES_RU, STATUS_TITLES_RU
 
     names = vocabulary()
     assert names["statuses"] == {s.value: t for s, t in STATUS_TITLES_RU.items()}

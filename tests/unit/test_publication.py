@@ -13,18 +13,11 @@ import pytest
 
 from otklik import codec
 from otklik.domain import events as ev
+from otklik.domain.case import Case
 from otklik.domain.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
-from otklik.domain.model import (
-    Attachment,
-    Case,
-    DraftKind,
-    PostCopy,
-    Publication,
-    PublicationFailure,
-    Receipt,
-    Status,
-)
 from otklik.domain.roles import Role
+from otklik.domain.states import DraftKind, Status
+from otklik.domain.values import Attachment, PostCopy, Publication, PublicationFailure, Receipt
 from otklik.service.notify import _Blank, render
 from otklik.service.outbox import messages_for
 

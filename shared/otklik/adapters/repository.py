@@ -20,10 +20,11 @@ from pynamodb.transactions import TransactWrite
 from otklik import codec
 from otklik.adapters.queues import outbox_record
 from otklik.adapters.tables import OPEN, AuditRecord, CaseRecord, IdempotencyRecord
+from otklik.domain.case import Case
 from otklik.domain.errors import ConcurrentModification, NotFound
 from otklik.domain.links import author_key, thread_key
-from otklik.domain.model import Case, TimelineEntry
 from otklik.domain.roles import Role
+from otklik.domain.values import TimelineEntry
 from otklik.ports import KEY_LIFETIME, DuplicateKey, OutboxMessage
 
 

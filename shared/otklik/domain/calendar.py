@@ -11,9 +11,8 @@ with the cumulative working time before each period. Working time elapsed since 
 then a monotonic function W(t); adding n working seconds is finding the first instant where W
 reaches W(t) + n, one binary search, no stepping minute by minute.
 
-`add_working_minutes_many` does the same for a whole array of starts with numpy's vectorised
-binary search (reports and benchmarks over thousands of deadlines). numpy is imported only
-there: the Lambda layer does not ship it, and no handler needs the batch form.
+`timeline` hands those arrays out, e.g. to the benchmark's vectorised batch form
+(`bench/batch_calendar.py`), which no handler needs.
 """
 
 from __future__ import annotations
@@ -23,13 +22,10 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from otklik.domain.production_calendar import ProductionCalendar
-
-if TYPE_CHECKING:
-    import numpy
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -102,8 +98,11 @@ def _instant(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
 
-# Time zones that always give an offset: an aware datetime with one of these needs no check.
-_ALWAYS_AWARE = (ZoneInfo, type(UTC))
+class Timeline(NamedTuple):
+    starts: list[float]
+    ends: list[float]
+    before: list[float]
+    after: list[float]
 
 
 class WorkingCalendar:
@@ -125,7 +124,6 @@ class WorkingCalendar:
         self._after: list[float] = []  # working seconds up to the end of period i
         self._day_cache: dict[date, tuple[Period, ...]] = {}
         self._inner_from = self._inner_to = 0.0
-        self._arrays: tuple | None = None  # numpy copies of the timeline, for the batch form
 
     # -- the production calendar ------------------------------------------------------------
 
@@ -207,7 +205,6 @@ class WorkingCalendar:
             total += e - s
             after.append(total)
         self._starts, self._ends, self._before, self._after = starts, ends, before, after
-        self._arrays = None
         self._first_year, self._last_year = first_year, last_year
         # Instants whose year has a laid-out year on both sides need no further check.
         self._inner_from = datetime(first_year + 1, 1, 1, tzinfo=self.tz).timestamp()
@@ -243,90 +240,20 @@ class WorkingCalendar:
         A start outside working time counts from the next period's start; a deadline that
         uses up a period exactly is that period's end (13:00, 18:00).
         """
-        # The hot path of every deadline: `_require_aware`, `_elapsed` and `_instant_after`
-        # inlined (same arithmetic, same order, so the same result to the bit).
-        tz = start.tzinfo
-        if tz is None or (not isinstance(tz, _ALWAYS_AWARE) and start.utcoffset() is None):
-            raise ValueError("calendar arithmetic needs a time-zone-aware datetime")
+        _require_aware(start)
         if minutes <= 0:
             if minutes < 0:
                 return self.subtract_working_minutes(start, -minutes)
             return start.astimezone(UTC)
         ts = start.timestamp()
-        if not (self._inner_from <= ts < self._inner_to):
-            self._cover_instant(ts)
-        starts = self._starts
-        i = bisect_right(starts, ts) - 1
-        elapsed = 0.0 if i < 0 else self._before[i] + min(ts, self._ends[i]) - starts[i]
-        target = elapsed + minutes * 60
-        after = self._after
-        j = bisect_left(after, target)
-        if j >= len(after):
-            return _instant(self._instant_after(target))
-        return datetime.fromtimestamp(self._starts[j] + (target - self._before[j]), UTC)
+        self._cover_instant(ts)
+        return _instant(self._instant_after(self._elapsed(ts) + minutes * 60))
 
-    def add_working_minutes_many(self, starts, minutes: float) -> numpy.ndarray:
-        """`add_working_minutes` for many starts at once, with numpy (imported here only).
-
-        `starts` is a numpy `datetime64` array of UTC instants (naive values mean UTC, as in
-        numpy and in `DatetimeIndex.tz_convert("UTC").tz_localize(None).to_numpy()`) or a
-        sequence of aware datetimes. Returns `datetime64[us]` UTC instants, each exactly what
-        `add_working_minutes` gives for that start.
-        """
-        import numpy as np
-
-        values = np.asarray(starts)
-        if values.dtype.kind == "M":
-            micros = values.astype("datetime64[us]").astype(np.int64)
-            ts = micros / 1e6  # int -> float64 is exact below 2**53 µs (year 2255)
-        else:
-            moments = list(starts)
-            for moment in moments:
-                _require_aware(moment)
-            ts = np.fromiter((m.timestamp() for m in moments), dtype=np.float64, count=len(moments))
-        if ts.size == 0:
-            return np.empty(0, dtype="datetime64[us]")
-        if minutes <= 0:  # rare in practice: the one-at-a-time path, for identical answers
-            return np.array(
-                [
-                    np.datetime64(
-                        self.add_working_minutes(_instant(t), minutes).replace(tzinfo=None), "us"
-                    )
-                    for t in ts.tolist()
-                ],
-                dtype="datetime64[us]",
-            )
-        self._cover_instant(float(ts.min()))
-        self._cover_instant(float(ts.max()))
-        while True:
-            p_starts, p_ends, p_before, p_after = self._timeline_arrays()
-            i = np.searchsorted(p_starts, ts, side="right") - 1
-            k = np.maximum(i, 0)
-            elapsed = np.where(i < 0, 0.0, p_before[k] + np.minimum(ts, p_ends[k]) - p_starts[k])
-            target = elapsed + minutes * 60
-            if target.max() <= p_after[-1]:
-                break
-            self._cover(self._first_year, self._last_year + 1)  # a deadline past the layout
-        j = np.searchsorted(p_after, target, side="left")
-        result = p_starts[j] + (target - p_before[j])
-        # Rounded to the microsecond as `datetime.fromtimestamp` does (CPython: modf, then the
-        # fraction's microseconds rounded half to even, carried into the seconds).
-        fraction, whole = np.modf(result)
-        fraction = np.round(fraction * 1e6)
-        whole = whole + (fraction >= 1e6) - (fraction < 0)
-        fraction = fraction - 1e6 * (fraction >= 1e6) + 1e6 * (fraction < 0)
-        micros = whole.astype(np.int64) * 1_000_000 + fraction.astype(np.int64)
-        return micros.astype("datetime64[us]")
-
-    def _timeline_arrays(self) -> tuple:
-        if self._arrays is None:
-            import numpy as np
-
-            self._arrays = tuple(
-                np.array(values, dtype=np.float64)
-                for values in (self._starts, self._ends, self._before, self._after)
-            )
-        return self._arrays
+    def timeline(self, first_year: int, last_year: int) -> Timeline:
+        """The laid-out periods of at least these years as UTC timestamps, with the working
+        seconds before and up to the end of each (W at each period's start and end)."""
+        self._cover(first_year, last_year)
+        return Timeline(self._starts, self._ends, self._before, self._after)
 
     def subtract_working_minutes(self, end: datetime, minutes: float) -> datetime:
         """The latest instant from which `minutes` of working time still remain before `end`.

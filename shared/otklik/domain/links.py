@@ -137,8 +137,11 @@ def _clean_query(query: str) -> str:
 
 def thread_key(url: str) -> str:
     """The discussion a post belongs to (clause 18: "the same thread"): its address without the
-    reply or comment part."""
-    parts = urlsplit(url.strip())
+    reply or comment part, the host as `normalise_post_url` folds it (m.vk.com, vk.ru, www.)."""
+    try:
+        parts = urlsplit(normalise_post_url(url))
+    except ValueError:  # not a link we can normalise: its raw host and path
+        parts = urlsplit(url.strip())
     return f"{parts.netloc.lower()}{parts.path.rstrip('/')}"
 
 

@@ -9,7 +9,7 @@ hour to decide a draft (T4) is not a breach by the administration.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -165,11 +165,6 @@ class SlaPolicy:
 
     def spec(self, deadline: Deadline) -> TimerSpec:
         return self._by_deadline[deadline]
-
-    def with_timer(self, deadline: Deadline, **changes) -> SlaPolicy:
-        """A copy with one timer changed, e.g. `with_timer(Deadline.ANSWER, length=480)`."""
-        timers = tuple(replace(t, **changes) if t.deadline == deadline else t for t in self.timers)
-        return replace(self, timers=timers)
 
     def due(self, deadline: Deadline, start: datetime) -> datetime:
         """When `deadline` falls for a timer started at `start`.

@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from otklik.domain.model import Case, DraftKind, DraftStatus, Outcome, Status
+from otklik.domain.case import Case
 from otklik.domain.policy import DEADLINE_TITLES_RU, Deadline, Party, SlaPolicy
+from otklik.domain.states import DraftKind, DraftStatus, Status
+from otklik.domain.timers import Outcome
 
 TIMER_ORDER = tuple(Deadline)
 

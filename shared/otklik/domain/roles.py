@@ -1,13 +1,17 @@
-"""Who acts in the regulation (clauses 5-8), and who may do what.
+"""Who acts in the regulation (clauses 5-8), who may do what, and whom a notice is for.
 
 Permissions are checked here, on the server side of every entry point, never only hidden on the
-page. The department rule for executors lives on the case, which knows its departments.
+page. The department rule for executors lives on the case, which knows its departments. An
+`Audience` is the one filter from wanted roles, departments and logins to the staff who get a
+letter or a warning (notifications and the sweeper both use it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
 
 class Role(StrEnum):
@@ -78,3 +82,40 @@ class Actor:
 
 
 SYSTEM_ACTOR = Actor(login="system", role=Role.SYSTEM, name="Система")
+
+
+class Member(Protocol):
+    """A staff account as far as addressing it goes (the directory's `StaffMember`)."""
+
+    login: str
+    role: Role
+    department: str | None
+    active: bool
+
+
+M = TypeVar("M", bound=Member)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Whom a letter or a warning is for: the holders of some roles (executors only of the given
+    departments: an executor answers for their own department) and some officials by login."""
+
+    roles: frozenset[Role] = frozenset()
+    departments: frozenset[str] = frozenset()
+    logins: frozenset[str] = frozenset()
+
+    def members(self, staff: Iterable[M]) -> list[M]:
+        """The active accounts of `staff` this audience takes in, in the staff list's order."""
+        return [
+            m
+            for m in staff
+            if m.active
+            and (
+                m.login in self.logins
+                or (
+                    m.role in self.roles
+                    and (m.role is not Role.EXECUTOR or m.department in self.departments)
+                )
+            )
+        ]

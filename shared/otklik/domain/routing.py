@@ -1,7 +1,9 @@
-"""Routing rules: which department a message goes to, clause 20 screening, repeats (clause 18).
+"""Routing rules: which department a message goes to, clause 20 screening, repeats (clause 18),
+and clause 24's report to the head.
 
 Pure functions over data. Routing only proposes and flags; the technical executor decides
-(a flag is a hint that a human confirms, never an automatic refusal).
+(a flag is a hint that a human confirms, never an automatic refusal). `propose` is the whole
+proposal for a new message; the service layer loads what it reads and records what it says.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
 
-from otklik.domain.model import Case, DraftStatus
+from otklik.domain.case import Case
+from otklik.domain.links import thread_key
 from otklik.domain.policy import SlaPolicy
+from otklik.domain.states import DraftStatus
 
 
 @dataclass(frozen=True)
@@ -104,16 +108,42 @@ class Lexicon:
 
 
 @dataclass(frozen=True)
-class Repeat:
-    earlier_case_id: str
-    handled_by: str | None
+class Proposal:
+    """What routing proposes for a new message (clauses 18, 20)."""
+
+    departments: tuple[str, ...]
+    flags: tuple[str, ...] = ()  # clause 20 categories the text appears to fall into
+    repeat_of: str | None = None  # the earlier case this message repeats (clause 18)
+    handled_by: str | None = None  # who handled that case: the repeat goes to them
 
 
-def find_repeat(
-    case: Case, earlier: list[Case], *, thread_key_of, since: datetime
-) -> Repeat | None:
-    """Clause 18: the same thread, or the same author on the same topic within the window."""
-    same_thread = thread_key_of(case.message.url)
+def propose(
+    case: Case,
+    earlier: list[Case],
+    rules: list[RoutingRule],
+    *,
+    since: datetime,
+    lexicon: Lexicon | None = None,
+) -> Proposal:
+    """The departments by the routing table, unless the message repeats an earlier one
+    (`earlier`: the cases in its thread or by its author since `since`): then it goes where
+    that one went, to the official who handled it (clause 18). And clause 20's flags."""
+    flags = tuple((lexicon or Lexicon.default()).screen(case.message.text))
+    departments = tuple(
+        propose_departments(case.message.topic, case.message.location, case.message.text, rules)
+    )
+    repeated = find_repeat(case, earlier, since=since)
+    if repeated is None:
+        return Proposal(departments, flags)
+    return Proposal(
+        repeated.departments or departments, flags, repeated.case_id, handled_by(repeated)
+    )
+
+
+def find_repeat(case: Case, earlier: list[Case], *, since: datetime) -> Case | None:
+    """Clause 18: the latest earlier case in the same thread, or else by the same author on the
+    same topic, received within the window."""
+    same_thread = thread_key(case.message.url)
     candidates = [
         c
         for c in earlier
@@ -123,8 +153,8 @@ def find_repeat(
     ]
     candidates.sort(key=lambda c: c.received_at, reverse=True)
     for c in candidates:
-        if thread_key_of(c.message.url) == same_thread:
-            return Repeat(c.case_id, handled_by(c))
+        if thread_key(c.message.url) == same_thread:
+            return c
     for c in candidates:
         if (
             case.message.author.id  # an author known by name alone is matched by no one
@@ -132,7 +162,7 @@ def find_repeat(
             and c.message.author.id == case.message.author.id
             and _norm(c.message.topic) == _norm(case.message.topic)
         ):
-            return Repeat(c.case_id, handled_by(c))
+            return c
     return None
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
 from pydantic_core import PydanticCustomError
 
-from otklik.domain import model
+from otklik.domain import values
 from otklik.domain.links import network_of
 
 Text = Field(min_length=1, max_length=20_000)
@@ -84,19 +84,19 @@ class MessageIn(_Body):
     importance: Literal["high", "medium", "low"]
     curator: CuratorIn
 
-    def to_domain(self) -> model.Message:
-        return model.Message(
+    def to_domain(self) -> values.Message:
+        return values.Message(
             external_id=self.external_id,
             detected_at=self.detected_at,
             network=self.network,
             url=str(self.url),
-            author=model.Author(self.author.id, self.author.name, self.author.url),
+            author=values.Author(self.author.id, self.author.name, self.author.url),
             text=self.text,
-            attachments=tuple(model.Attachment(a.type, str(a.url)) for a in self.attachments),
+            attachments=tuple(values.Attachment(a.type, str(a.url)) for a in self.attachments),
             topic=self.topic,
             location=self.location,
             importance=self.importance,
-            curator=model.Curator(self.curator.id, self.curator.name),
+            curator=values.Curator(self.curator.id, self.curator.name),
         )
 
 
@@ -128,23 +128,23 @@ class ManualMessageIn(_Body):
     curator: ManualCuratorIn | None = None
     external_id: str = Field(default="", max_length=500)
 
-    def to_domain(self, tz: tzinfo) -> model.Message:
+    def to_domain(self, tz: tzinfo) -> values.Message:
         url = str(self.url)
         # Without the network's own id, the profile link tells one author from another
         # (clause 18); with neither, the author is not matched at all.
         author_id = self.author.id or self.author.url.strip().rstrip("/").lower()
-        return model.Message(
+        return values.Message(
             external_id=self.external_id,
             detected_at=localise(self.detected_at, tz),
             network=self.network or network_of(url),
             url=url,
-            author=model.Author(author_id, self.author.name, self.author.url),
+            author=values.Author(author_id, self.author.name, self.author.url),
             text=self.text,
-            attachments=tuple(model.Attachment(a.type, str(a.url)) for a in self.attachments),
+            attachments=tuple(values.Attachment(a.type, str(a.url)) for a in self.attachments),
             topic=self.topic,
             location=self.location,
             importance=self.importance,
-            curator=model.Curator("", self.curator.name if self.curator else ""),
+            curator=values.Curator("", self.curator.name if self.curator else ""),
         )
 
 
@@ -189,8 +189,8 @@ class DraftIn(_Body):
     kind: Literal["final", "interim"] = "final"
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
 
-    def domain_attachments(self) -> list[model.Attachment]:
-        return [model.Attachment(a.type, str(a.url)) for a in self.attachments]
+    def domain_attachments(self) -> list[values.Attachment]:
+        return [values.Attachment(a.type, str(a.url)) for a in self.attachments]
 
 
 class RejectIn(_Body):

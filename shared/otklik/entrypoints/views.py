@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from otklik import codec
-from otklik.domain.model import STATUS_TITLES_RU, Case
+from otklik.domain.case import Case
+from otklik.domain.states import STATUS_TITLES_RU
 
 if TYPE_CHECKING:
     from otklik.domain.notice import NoticeFields

@@ -12,20 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from otklik.domain.errors import InvalidInput, InvalidTransition, NotFound
-from otklik.domain.links import normalise_post_url, thread_key
-from otklik.domain.model import (
-    Attachment,
-    Case,
-    CuratorEvent,
-    DecisionMatch,
-    DraftKind,
-    Message,
-    Status,
-    require_registrar,
-)
-from otklik.domain.roles import SYSTEM_ACTOR, Actor, Role
-from otklik.domain.routing import Lexicon, find_repeat, propose_departments, significance
+from otklik.domain.case import Case, DecisionMatch, require_registrar
+from otklik.domain.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
+from otklik.domain.links import normalise_post_url
+from otklik.domain.roles import SYSTEM_ACTOR, Action, Actor, Role
+from otklik.domain.routing import propose, significance
+from otklik.domain.states import CuratorEvent, DraftKind, Status
+from otklik.domain.values import Attachment, Message
 from otklik.ports import CaseStore, DuplicateKey, intake_key, post_key
 from otklik.service.deps import Deps
 from otklik.service.outbox import outbox_for
@@ -120,23 +113,16 @@ def route(deps: Deps, case_id: str, now: datetime) -> Case:
     ):
         return case  # a redelivered routing message has no second effect
     since = case.received_at - timedelta(days=deps.settings.repeat_window_days)
-    repeat = find_repeat(
-        case, store.earlier_cases(case, since), thread_key_of=thread_key, since=since
+    proposal = propose(
+        case, store.earlier_cases(case, since), deps.directory.routing_rules(), since=since
     )
-    if repeat is not None:
+    if proposal.repeat_of is not None:
         case.link_repeat(
             SYSTEM_ACTOR,
-            earlier_case_id=repeat.earlier_case_id,
-            handled_by=repeat.handled_by,
+            earlier_case_id=proposal.repeat_of,
+            handled_by=proposal.handled_by,
             now=now,
         )
-    departments = propose_departments(
-        case.message.topic, case.message.location, case.message.text, deps.directory.routing_rules()
-    )
-    if repeat is not None:
-        earlier = store.get_many([repeat.earlier_case_id])
-        if earlier and earlier[0].departments:
-            departments = list(earlier[0].departments)
     recent_since = case.received_at - timedelta(minutes=deps.policy.surge.window_minutes)
     reason = significance(
         case,
@@ -146,10 +132,7 @@ def route(deps: Deps, case_id: str, now: datetime) -> Case:
     if reason is not None:
         case.report_significance(SYSTEM_ACTOR, reason=reason, now=now)
     case.propose_routing(
-        SYSTEM_ACTOR,
-        departments=departments,
-        flags=Lexicon.default().screen(case.message.text),
-        now=now,
+        SYSTEM_ACTOR, departments=proposal.departments, flags=proposal.flags, now=now
     )
     commit(deps, store, case, now)
     return case
@@ -168,6 +151,11 @@ def triage(
     reason: str,
     now: datetime,
 ) -> Case:
+    if not actor.may(Action.TRIAGE):  # before the directory tells anything
+        raise Forbidden("Это действие недоступно для вашей роли.")
+    if decision not in ("accept", "return", "not_processable"):
+        raise InvalidInput("Неизвестное решение.", {"decision": decision})
+    departments = [d.strip() for d in departments if d and d.strip()]
     known = {d.id for d in deps.directory.departments()}
     unknown = [d for d in departments if d not in known]
     if decision == "accept" and unknown:
@@ -324,7 +312,10 @@ def curator_decision(
         key = (delivery_key, {"case_id": case.case_id})
     try:
         commit(deps, store, case, now, idempotency=[key])
-    except DuplicateKey:
+    except DuplicateKey:  # another delivery of the same callback won: answer as it was answered
+        won = deps.keys.seen(delivery_key) or {}
+        if won.get("conflict"):
+            raise DecisionConflict(_CONFLICT_RU) from None
         return deps.store().get(case.case_id)
     if match is DecisionMatch.CONFLICT:
         raise DecisionConflict(_CONFLICT_RU)
@@ -353,6 +344,12 @@ def record_curator_decision(
     entered twice changes nothing; a different one for a decided draft is refused."""
     store = deps.store()
     case = store.get(case_id)
+    # Who may record is checked first: "already recorded" tells nothing to anyone else.
+    needed = Action.WITHDRAW if event == CuratorEvent.WITHDRAWN else Action.CURATOR_DECIDE
+    if not actor.may(needed) or actor.role is not Role.TECHNICAL:
+        raise Forbidden("Решение куратора записывает технический исполнитель.")
+    if not case.visible_to(actor):
+        raise NotFound("Сообщение не найдено.")
     match = case.compare_curator_decision(event, draft_id)
     if match is DecisionMatch.SAME:
         return case

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from otklik.domain.case import Case
 from otklik.domain.errors import InvalidInput, NotFound
-from otklik.domain.model import CLOSED, Case, Status
 from otklik.domain.roles import Actor, Role
+from otklik.domain.states import CLOSED, Status
 from otklik.service.deps import Deps
 
 # What lands first in each role's inbox (regulation, clauses 5-8).

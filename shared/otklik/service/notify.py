@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from otklik.domain.model import STATUS_TITLES_RU, Case
+from otklik.domain.case import Case
 from otklik.domain.policy import DEADLINE_TITLES_RU, Deadline
-from otklik.domain.roles import Role
+from otklik.domain.roles import Audience, Role
+from otklik.domain.states import STATUS_TITLES_RU
 from otklik.ports import Mailer
 from otklik.service.deps import Deps
 
@@ -36,20 +37,14 @@ def render(template: str, context: dict) -> tuple[str, str]:
 
 
 def recipients(deps: Deps, wanted: dict) -> list[str]:
-    """E-mail addresses for roles (executors only of the given departments) and logins."""
-    roles = {Role(r) for r in wanted.get("roles", [])}
-    departments = set(wanted.get("departments", []))
-    logins = set(wanted.get("logins", []))
-    found = []
-    for member in deps.directory.all_staff():
-        if not member.active:
-            continue
-        by_role = member.role in roles and (
-            member.role is not Role.EXECUTOR or member.department in departments
-        )
-        if by_role or member.login in logins:
-            found.append(member.email)
-    return sorted(set(found))
+    """E-mail addresses for roles (executors only of the given departments) and logins, as a
+    notification message names them (`otklik.service.outbox`)."""
+    audience = Audience(
+        roles=frozenset(Role(r) for r in wanted.get("roles", [])),
+        departments=frozenset(wanted.get("departments", [])),
+        logins=frozenset(wanted.get("logins", [])),
+    )
+    return sorted({m.email for m in audience.members(deps.directory.all_staff())})
 
 
 def deliver(
@@ -58,11 +53,10 @@ def deliver(
     case = deps.store().get(case_id)
     detail = letter_context(case, deps.display_tz)
     event = context.get("event", {})
-    timer = str(event.get("timer", "")).split(":")[0]
-    due = next(
-        (_t(t.due, deps.display_tz) for t in case.timers.values() if t.deadline.value == timer),
-        None,
-    )
+    key = str(event.get("timer", ""))  # e.g. "contribution_due:housing": that department's T8
+    timer = key.split(":")[0]
+    running = case.timers.get(key)
+    due = _t(running.due, deps.display_tz) if running is not None else None
     extra = {k: v for k, v in context.items() if k != "event"}
     subject, body = render(
         template,

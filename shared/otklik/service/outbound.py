@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
-from otklik.domain.model import DraftStatus
+from otklik.domain.states import DraftStatus
 from otklik.ports import MonitoringSystem
 from otklik.service.deps import Deps
 

@@ -8,8 +8,10 @@ the publisher (clause 15).
 from __future__ import annotations
 
 from otklik.domain import events as ev
-from otklik.domain.model import Case, Source, new_id
+from otklik.domain.case import Case
 from otklik.domain.roles import Role
+from otklik.domain.states import Source
+from otklik.domain.values import new_id
 from otklik.ports import OutboxMessage
 
 

@@ -23,10 +23,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from otklik.domain.case import Case
 from otklik.domain.errors import ConcurrentModification, InvalidTransition
-from otklik.domain.model import Case, Draft, DraftStatus, Receipt, Status
 from otklik.domain.policy import Deadline
 from otklik.domain.roles import SYSTEM_ACTOR
+from otklik.domain.states import DraftStatus, Status
+from otklik.domain.values import Draft, Receipt
 from otklik.httpclient import Budget, PublishError
 from otklik.ports import KEY_LIFETIME, KeyStore, Published, Publisher, published_key
 from otklik.service.cases import commit

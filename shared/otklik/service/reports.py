@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from otklik.domain.errors import Forbidden, InvalidInput
-from otklik.domain.model import SOURCE_TITLES_RU, Source
 from otklik.domain.policy import DEADLINE_TITLES_RU, Deadline
 from otklik.domain.reports import TIMER_ORDER, Breach, Figures, MonthlyReport, breaches, monthly
 from otklik.domain.roles import Action, Actor
+from otklik.domain.states import SOURCE_TITLES_RU, Source
 from otklik.service.deps import Deps
 
 PARTY_RU = {"administration": "администрация", "curator": "куратор"}

@@ -12,10 +12,11 @@ from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
+from otklik.domain.case import Case
 from otklik.domain.errors import ConcurrentModification
-from otklik.domain.model import Case, Timer
-from otklik.domain.policy import Deadline, Party, SlaPolicy
-from otklik.domain.roles import SYSTEM_ACTOR, Role
+from otklik.domain.oversight import audience, due_notices
+from otklik.domain.policy import SlaPolicy
+from otklik.domain.roles import SYSTEM_ACTOR, Audience
 from otklik.service.cases import commit
 from otklik.service.deps import Deps
 
@@ -59,68 +60,30 @@ class Roster:
 
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
-        self._members = None
+        self._staff = None
 
-    def logins(self, roles, departments) -> tuple[str, ...]:
-        if self._members is None:
-            self._members = [m for m in self._deps.directory.all_staff() if m.active]
-        return tuple(
-            dict.fromkeys(
-                m.login
-                for m in self._members
-                if m.role in roles and (m.role is not Role.EXECUTOR or m.department in departments)
-            )
-        )
+    def logins(self, wanted: Audience) -> tuple[str, ...]:
+        if self._staff is None:
+            self._staff = self._deps.directory.all_staff()
+        return tuple(dict.fromkeys(m.login for m in wanted.members(self._staff)))
 
 
 def escalate_case(
     case: Case, policy: SlaPolicy, roster: Roster, now: datetime
 ) -> list[tuple[str, str, int]]:
-    """Record every warning and breach now due on `case`; returns (timer, kind, level) done."""
+    """Record every warning and breach now due on `case` (`otklik.domain.oversight` says which
+    and to whom); returns (timer, kind, level) done."""
     done = []
     for timer in case.running_timers():
-        for kind, level, recipients in due_notices(timer, case, policy, roster, now):
+        for notice in due_notices(timer, policy, now):
             if case.escalate(
                 SYSTEM_ACTOR,
                 timer=timer.key,
-                kind=kind,
-                level=level,
-                notified=recipients,
+                kind=notice.kind,
+                level=notice.level,
+                notified=roster.logins(audience(case, timer, notice, policy)),
                 now=now,
                 policy=policy,
             ):
-                done.append((timer.key, kind, level))
+                done.append((timer.key, notice.kind, notice.level))
     return done
-
-
-def due_notices(timer: Timer, case: Case, policy: SlaPolicy, roster: Roster, now: datetime):
-    """(kind, level, recipients) of each notice whose time has come for a running timer."""
-    if now < timer.due:
-        warnings = [m for m, at in policy.warnings_due(timer.due) if at <= now]
-        if warnings:  # only the nearest: a late sweep does not send a stale earlier warning
-            level = policy.warn_before_minutes.index(min(warnings))
-            yield "warning", level, _accountable(timer, case, policy, roster)
-        return
-    curators_clock = policy.spec(timer.deadline).party is Party.CURATOR
-    for step in policy.escalation:
-        if curators_clock and step.level > 0:
-            break  # the curator's delay is recorded and watched, not escalated inside
-        if policy.calendar.add_working_minutes(timer.due, step.after_minutes) > now:
-            break
-        if step.level == 0:
-            logins = _accountable(timer, case, policy, roster)
-        else:
-            logins = roster.logins(step.roles, ())
-        yield "breach", step.level, logins
-
-
-def _accountable(timer: Timer, case: Case, policy: SlaPolicy, roster: Roster) -> tuple[str, ...]:
-    role = policy.spec(timer.deadline).accountable
-    if role is Role.CURATOR:  # the curator's clock: the desk watches it, it does not block
-        return roster.logins((Role.TECHNICAL,), ())
-    departments = (
-        (timer.department,) if timer.deadline is Deadline.CONTRIBUTION else case.departments
-    )
-    if role is Role.EXECUTOR and case.is_joint and timer.deadline is not Deadline.CONTRIBUTION:
-        role = Role.RESPONSIBLE  # the responsible executor writes a joint answer
-    return roster.logins((role,), departments)

@@ -6,7 +6,7 @@ are the HTTP client's (`otklik.httpclient`)."""
 
 from __future__ import annotations
 
-from otklik.domain.model import Attachment, Draft, Message
+from otklik.domain.values import Attachment, Draft, Message
 
 
 def photos(attachments: tuple[Attachment, ...]) -> list[Attachment]:

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from otklik.adapters.publishers.base import author_name, fallback_text, photos, text_with_links
-from otklik.domain.model import Draft, Message, Receipt
+from otklik.domain.values import Draft, Message, Receipt
 from otklik.httpclient import (
     Budget,
     File,

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, urlsplit
 
 from otklik.adapters.publishers.base import author_name, fallback_text, photos, text_with_links
-from otklik.domain.model import Draft, Message, Receipt
+from otklik.domain.values import Draft, Message, Receipt
 from otklik.httpclient import (
     Budget,
     HttpClient,

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 from otklik.adapters.publishers.base import fallback_text, photos, text_with_links
-from otklik.domain.model import Author, Draft, Message, Receipt
+from otklik.domain.values import Author, Draft, Message, Receipt
 from otklik.httpclient import (
     Budget,
     File,

@@ -1,0 +1,70 @@
+"""Oversight (clauses 13, 17, 21-22): which warning or breach a running timer owes now, and
+whom it is for.
+
+Warnings go before a deadline, to the officials accountable for it; a breach is recorded at the
+deadline for them too (level 0), then, while the duty stays undone, up the chain of the policy's
+escalation (the responsible executor, then the head of district). The curator's own clock (T4,
+clause 13) is watched by the technical executor and never escalated inside the administration.
+Pure: the sweeper (`otklik.service.sweep`) loads the cases and the staff, asks, and commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from otklik.domain.case import Case
+from otklik.domain.policy import Deadline, Party, SlaPolicy
+from otklik.domain.roles import Audience, Role
+from otklik.domain.timers import Timer
+
+WARNING = "warning"
+BREACH = "breach"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A warning or breach of one timer at one level."""
+
+    kind: str  # WARNING | BREACH
+    level: int
+
+
+def due_notices(timer: Timer, policy: SlaPolicy, now: datetime) -> list[Notice]:
+    """The notices whose time has come for a running timer."""
+    if now < timer.due:
+        warnings = [m for m, at in policy.warnings_due(timer.due) if at <= now]
+        if not warnings:
+            return []
+        # only the nearest: a late sweep does not send a stale earlier warning
+        return [Notice(WARNING, policy.warn_before_minutes.index(min(warnings)))]
+    curators_clock = policy.spec(timer.deadline).party is Party.CURATOR
+    due = []
+    for step in policy.escalation:
+        if curators_clock and step.level > 0:
+            break  # the curator's delay is recorded and watched, not escalated inside
+        if policy.calendar.add_working_minutes(timer.due, step.after_minutes) > now:
+            break
+        due.append(Notice(BREACH, step.level))
+    return due
+
+
+def audience(case: Case, timer: Timer, notice: Notice, policy: SlaPolicy) -> Audience:
+    """Whom a notice of `timer` goes to: a warning and the first breach to the accountable
+    officials, a later breach to the roles of its escalation level (clause 22)."""
+    if notice.kind == WARNING or notice.level == 0:
+        return accountable(case, timer, policy)
+    step = next(s for s in policy.escalation if s.level == notice.level)
+    return Audience(roles=frozenset(step.roles))
+
+
+def accountable(case: Case, timer: Timer, policy: SlaPolicy) -> Audience:
+    """Who answers for `timer` (clause 21): the policy's role, for the case's departments."""
+    role = policy.spec(timer.deadline).accountable
+    if role is Role.CURATOR:  # the curator's clock (clause 13): the desk watches it
+        return Audience(roles=frozenset({Role.TECHNICAL}))
+    if timer.deadline is Deadline.CONTRIBUTION:  # clause 17: the department that owes it
+        return Audience(roles=frozenset({role}), departments=frozenset({timer.department or ""}))
+    if role is Role.EXECUTOR and case.is_joint:
+        role = Role.RESPONSIBLE  # the responsible executor writes a joint answer
+    return Audience(roles=frozenset({role}), departments=frozenset(case.departments))
