@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from otklik.codec import to_plain
 from otklik.domain import events as ev
 from otklik.domain.case import Case
 from otklik.domain.policy import Deadline, Party, SlaPolicy
@@ -1478,7 +1479,7 @@ def test_pulled_events_are_handed_over_once_and_serialise_to_plain_json(desk):
 
     assert [e.name for e in pulled] == ["MessageReceived", "CaseAccepted", "ContributionsRequested"]
     assert case.pull_events() == []
-    assert pulled[1].to_dict() == {
+    assert {"event": pulled[1].name, **to_plain(pulled[1])} == {
         "event": "CaseAccepted",
         "case_id": "case-1",
         "at": "2026-02-09T10:20:00+07:00",

@@ -98,7 +98,9 @@ class CaseLife(RuleBasedStateMachine):
         """The next step of the regulation by the right official, so long paths are reached."""
         c, now, get = self.case, self.now, BY_LOGIN.__getitem__
         latest = c.drafts[-1].draft_id if c.drafts else ""
-        writer = get("resp") if c.is_joint or not c.departments else get(c.departments[0])
+        # A department without an executor of its own here ("parks") is written for by resp.
+        single = c.departments[0] if len(c.departments) == 1 else None
+        writer = BY_LOGIN.get(single or "resp", get("resp"))
         tech, resp, curator = get("tech"), get("resp"), get("c-1")
         steps = {
             Status.RECEIVED: (

@@ -11,7 +11,7 @@ An event whose `action` is None leaves no entry of its own (it follows another o
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
@@ -29,10 +29,6 @@ class Event:
     def name(self) -> str:
         return type(self).__name__
 
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        return {"event": self.name, **{k: _plain(v) for k, v in data.items()}}
-
     def to_details(self) -> dict:
         """The details of the event's timeline entry (lists for tuples, as JSON keeps them)."""
         return {name: _listed(getattr(self, name)) for name in self.detail_fields}
@@ -40,14 +36,6 @@ class Event:
 
 def _listed(value):
     return list(value) if isinstance(value, tuple) else value
-
-
-def _plain(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    return value
 
 
 @dataclass(frozen=True)

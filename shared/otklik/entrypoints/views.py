@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -51,7 +52,9 @@ def monitoring_answer(case: Case, tz: ZoneInfo) -> dict:
 
 
 def case_detail(case: Case, tz: ZoneInfo, policy: SlaPolicy, actor: Actor) -> dict:
-    doc = codec.case_to_dict(case)
+    """The case view: the case's own values as the codec writes them, every time in the
+    officials' time zone, with the timers' terms from the policy and what `actor` may do."""
+    doc = codec.to_plain(case, tz)
     timers = []
     for t in case.timers.values():
         spec = policy.spec(t.deadline)
@@ -72,75 +75,47 @@ def case_detail(case: Case, tz: ZoneInfo, policy: SlaPolicy, actor: Actor) -> di
         )
     return {
         **case_summary(case, tz),
-        "message": {**doc["message"], "detected_at": _t(case.message.detected_at, tz)},
-        "version": case.version,
-        "registered_by": case.registered_by,
-        "proposed_departments": list(case.proposed_departments),
-        "repeat_of": case.repeat_of,
-        "proposed_assignee": case.proposed_assignee,
-        "resolution_reason": case.resolution_reason,
-        "contributions": [
-            {
-                "department": c.department,
-                "due": _t(c.due, tz),
-                "text": c.text,
-                "author": c.author,
-                "submitted_at": _t(c.submitted_at, tz),
-            }
-            for c in case.contributions.values()
-        ],
-        "drafts": _localised(doc["drafts"], tz),
-        "timers": timers,
-        "timeline": _localised(doc["timeline"], tz),
-        "escalations": _localised(doc["escalations"], tz),
-        "significance": case.significance,
-        "allowed_actions": [a.value for a in case.allowed_actions(actor)],
-        "publications": [_publication(p, tz) for p in doc["publications"]],
-        "publication_failure": (
-            {**f, "at": _t(datetime.fromisoformat(f["at"]), tz)}
-            if (f := doc["publication_failure"])
-            else None
-        ),
-    }
-
-
-def _publication(p: dict, tz: ZoneInfo) -> dict:
-    """A proof of publication with its times in the officials' time zone."""
-    original = p["original"]
-    return {
-        **p,
-        "published_at": _t(datetime.fromisoformat(p["published_at"]), tz),
-        "original": {
-            **original,
-            "detected_at": _t(datetime.fromisoformat(original["detected_at"]), tz),
+        **{
+            key: doc[key]
+            for key in (
+                "message",
+                "version",
+                "registered_by",
+                "proposed_departments",
+                "repeat_of",
+                "proposed_assignee",
+                "resolution_reason",
+                "drafts",
+                "escalations",
+                "significance",
+                "publications",
+                "publication_failure",
+            )
         },
+        "contributions": [
+            {k: c[k] for k in ("department", "due", "text", "author", "submitted_at")}
+            for c in doc["contributions"].values()
+        ],
+        "timers": timers,
+        "timeline": [
+            {**entry, "details": _times_in(entry["details"], tz)} for entry in doc["timeline"]
+        ],
+        "allowed_actions": [a.value for a in case.allowed_actions(actor)],
     }
 
 
-_TIME_KEYS = (
-    "at",
-    "created_at",
-    "sent_to_curator_at",
-    "curator_decided_at",
-    "published_at",
-    "recorded_at",
-)
+_ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\d{2}:\d{2}|Z)")
 
 
-def _localised(items: list[dict], tz: ZoneInfo) -> list[dict]:
-    """Stored documents keep UTC; what officials read is in their time zone."""
-
-    def one(value):
-        if isinstance(value, dict):
-            return {
-                k: (_t(datetime.fromisoformat(v), tz) if k in _TIME_KEYS and v else one(v))
-                for k, v in value.items()
-            }
-        if isinstance(value, list):
-            return [one(v) for v in value]
-        return value
-
-    return one(items)
+def _times_in(details: dict, tz: ZoneInfo) -> dict:
+    """A timeline entry's free-form details, with the instants they carry (e.g. when a decision
+    seen in the monitoring system was recorded) in the officials' time zone."""
+    return {
+        k: _t(datetime.fromisoformat(v), tz)
+        if isinstance(v, str) and _ISO_INSTANT.fullmatch(v)
+        else v
+        for k, v in details.items()
+    }
 
 
 def notice_view(fields: NoticeFields, tz: ZoneInfo) -> dict:

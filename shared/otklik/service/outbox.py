@@ -7,6 +7,7 @@ the publisher (clause 15).
 
 from __future__ import annotations
 
+from otklik.codec import to_plain
 from otklik.domain import events as ev
 from otklik.domain.case import Case
 from otklik.domain.roles import Role
@@ -26,7 +27,7 @@ def _notify(
             "departments": list(departments),
             "logins": [x for x in logins if x],
         },
-        "context": {"event": event.to_dict(), **context},
+        "context": {"event": {"event": event.name, **to_plain(event)}, **context},
     }
 
 
