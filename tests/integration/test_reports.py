@@ -27,7 +27,7 @@ from otklik.domain.policy import Deadline
 from otklik.domain.reports import percentile
 from otklik.entrypoints.schemas import ManualMessageIn, MessageIn
 from otklik.service import cases
-from otklik.service.reports import build_breaches, build_monthly, to_csv, to_xlsx
+from otklik.service.reports import build_breaches, build_monthly, to_csv, to_html, to_xlsx
 from otklik.service.sweep import sweep
 
 BARNAUL = ZoneInfo("Asia/Barnaul")
@@ -359,3 +359,16 @@ def test_messages_are_counted_by_source(aws):
         "Зарегистрировано вручную": now["manual"][0],
         "Из системы мониторинга (интеграция)": now["webhook"][0],
     }
+
+
+def test_the_html_report_and_its_charts_escape_what_citizens_typed(aws):
+    topic = '<script>alert("x")</script> & <b>Дороги</b>'
+    receive(datetime(2030, 12, 3, 10, 0, tzinfo=BARNAUL), topic=topic)
+    report = build_monthly(deps(), "2030-12", datetime(2030, 12, 31, 12, 0, tzinfo=BARNAUL))
+
+    html = to_html(report, [], BARNAUL, {})
+
+    assert "<script>alert" not in html and "<b>Дороги" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;Дороги" in html
+    svg = html[html.index('<svg class="chart"') : html.index("</svg>")]
+    assert "<text" in svg and "<rect" in svg  # the chart is drawn

@@ -7,6 +7,7 @@ report's moment counts as late; a timer cancelled because the case closed counts
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -67,15 +68,14 @@ class Figures:
         return self.first_time_approved / self.curator_reviewed if self.curator_reviewed else None
 
 
-def percentile(values: list[float], p: float) -> float | None:
-    """Linear-interpolation percentile (the spreadsheet PERCENTILE.INC), None for no values."""
+def percentile(values: list[float], p: int) -> float | None:
+    """The p-th percentile by linear interpolation (the spreadsheet PERCENTILE.INC), None for
+    no values."""
     if not values:
         return None
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * p / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+    if len(values) == 1:
+        return float(values[0])
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -233,27 +234,34 @@ def to_html(report: MonthlyReport, breach_list: list[Breach], tz, departments: d
     )
 
 
-def _bar_chart(items: list[tuple[str, float | None]], width: int = 560, unit: str = "%") -> str:
-    """A horizontal bar chart as inline SVG: no script, prints and opens anywhere."""
+@dataclass(frozen=True)
+class ChartBar:
+    label: str
+    y: int
+    length: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A horizontal bar chart's geometry; the template draws it as inline SVG (no script,
+    prints and opens anywhere), escaping its labels as it escapes everything."""
+
+    width: int
+    height: int
+    label_width: int
+    bar: int
+    bars: tuple[ChartBar, ...]
+
+
+def _bar_chart(items: list[tuple[str, float | None]], width: int = 560, unit: str = "%") -> Chart:
     bar, gap, label_w = 22, 8, 230
-    height = max(1, len(items)) * (bar + gap) + gap
-    parts = [
-        f'<svg class="chart" role="img" xmlns="http://www.w3.org/2000/svg" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
-    ]
     span = width - label_w - 60
     top = max([v for _, v in items if v is not None] + [1e-9])
+    bars = []
     for i, (label, value) in enumerate(items):
-        y = gap + i * (bar + gap)
         length = 0 if value is None else span * (value if unit == "%" else value / top)
         text = "—" if value is None else (f"{value * 100:.0f}%" if unit == "%" else f"{value:g}")
-        safe = (label.replace("&", "&amp;").replace("<", "&lt;"))[:40]
-        parts.append(
-            f'<text x="0" y="{y + 16}" font-size="13">{safe}</text>'
-            f'<rect x="{label_w}" y="{y}" width="{length:.1f}" height="{bar}" '
-            f'fill="#2f6db5"><title>{safe}: {text}</title></rect>'
-            f'<text x="{label_w + length + 6:.1f}" y="{y + 16}" '
-            f'font-size="13">{text}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+        bars.append(ChartBar(str(label)[:40], gap + i * (bar + gap), round(length, 1), text))
+    height = max(1, len(items)) * (bar + gap) + gap
+    return Chart(width, height, label_w, bar, tuple(bars))
