@@ -237,13 +237,13 @@ class HttpClient:
         """One request; any HTTP status is returned, only a missing answer raises. Redirects
         are not followed: an API that redirects is answered as it answered."""
         if query:
-            url += ("&" if "?" in url else "?") + urllib.parse.urlencode(_plain(query))
+            url += ("&" if "?" in url else "?") + urllib.parse.urlencode(form_values(query))
         sent = {"Accept": "application/json", **(headers or {})}
         if files is not None:
             body, content_type = multipart(form or {}, files)
             sent["Content-Type"] = content_type
         elif form is not None:
-            body = urllib.parse.urlencode(_plain(form)).encode()
+            body = urllib.parse.urlencode(form_values(form)).encode()
             sent["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
         elif json_body is not None:
             body = json.dumps(json_body, ensure_ascii=False).encode()
@@ -321,19 +321,22 @@ def multipart(fields: Mapping[str, object], files: Mapping[str, File]) -> tuple[
     """A multipart/form-data body (RFC 7578) and its Content-Type, by urllib3."""
     from urllib3 import encode_multipart_formdata
 
-    parts: list = list(_plain(fields).items())
+    parts: list = list(form_values(fields).items())
     parts += [(name, (f.name, f.content, f.content_type)) for name, f in files.items()]
     return encode_multipart_formdata(parts)
 
 
-def _plain(values: Mapping[str, object]) -> dict[str, str]:
-    """Form values as strings; None is left out, booleans are 1/0, lists and dicts are JSON."""
+def form_values(
+    values: Mapping[str, object], booleans: tuple[str, str] = ("1", "0")
+) -> dict[str, str]:
+    """Form values as strings; None is left out, booleans as `booleans` (true, false), lists and
+    dicts as compact JSON."""
     found = {}
     for key, value in values.items():
         if value is None:
             continue
         if isinstance(value, bool):
-            found[key] = "1" if value else "0"
+            found[key] = booleans[0] if value else booleans[1]
         elif isinstance(value, list | dict):
             found[key] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
         else:

@@ -252,26 +252,18 @@ def _apply_curator_event(
     at: datetime,
     recorded_at: datetime | None = None,
 ) -> None:
-    if event == CuratorEvent.APPROVED:
-        case.curator_approve(
-            actor,
-            draft_id=draft_id or "",
-            comment=comment,
-            now=at,
-            policy=deps.policy,
-            recorded_at=recorded_at,
-        )
-    elif event == CuratorEvent.RETURNED:
-        case.curator_return(
-            actor,
-            draft_id=draft_id or "",
-            comment=comment,
-            now=at,
-            policy=deps.policy,
-            recorded_at=recorded_at,
-        )
-    else:
+    if event == CuratorEvent.WITHDRAWN:
         case.withdraw(actor, comment=comment, now=at, recorded_at=recorded_at)
+        return
+    decide = case.curator_approve if event == CuratorEvent.APPROVED else case.curator_return
+    decide(
+        actor,
+        draft_id=draft_id or "",
+        comment=comment,
+        now=at,
+        policy=deps.policy,
+        recorded_at=recorded_at,
+    )
 
 
 def curator_decision(

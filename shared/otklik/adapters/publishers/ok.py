@@ -31,7 +31,6 @@ and the rest are permanent.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -45,6 +44,7 @@ from otklik.httpclient import (
     PermanentError,
     ReplyImpossible,
     TemporaryError,
+    form_values,
     http_error,
     with_retries,
 )
@@ -232,17 +232,7 @@ class OkPublisher:
 
 def ok_values(params: dict) -> dict[str, str]:
     """Parameters as the strings sent and signed: JSON for objects, true/false for booleans."""
-    found = {}
-    for key, value in params.items():
-        if value is None:
-            continue
-        if isinstance(value, bool):
-            found[key] = "true" if value else "false"
-        elif isinstance(value, dict | list):
-            found[key] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        else:
-            found[key] = str(value)
-    return found
+    return form_values(params, booleans=("true", "false"))
 
 
 def ok_error(method: str, data: dict) -> Exception:
