@@ -1,7 +1,8 @@
 """`python -m bench` (`make bench`): every benchmark, one after another, each in a fresh
 interpreter (they start local systems and patch botocore), then `bench/results.md` whole.
 
-`python -m bench deadlines sweeper` runs only those.
+`python -m bench deadlines sweeper` runs only those; `python -m bench text` the text quality
+benchmark (`bench/text_quality.py`).
 """
 
 from __future__ import annotations
@@ -12,12 +13,16 @@ import time
 
 from bench import common
 
+# Short names: `python -m bench text` runs bench/text_quality.py.
+ALIASES = {"text": "text_quality"}
+
 
 def main(argv: list[str]) -> int:
-    names = argv or list(common.ORDER)
+    names = [ALIASES.get(n, n) for n in argv] or list(common.ORDER)
     unknown = [n for n in names if n not in common.ORDER]
     if unknown:
-        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(common.ORDER)}")
+        known = ", ".join((*common.ORDER, *ALIASES))
+        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {known}")
         return 2
     began = time.perf_counter()
     failed = []

@@ -26,7 +26,7 @@ RESULTS_MD = ROOT / "bench" / "results.md"
 RESULTS_JSON = ROOT / "bench" / "results.json"
 
 # The order of the sections in results.md (and of the runs in `python -m bench`).
-ORDER = ("deadlines", "imports", "lifecycle", "sweeper", "intake")
+ORDER = ("deadlines", "imports", "lifecycle", "sweeper", "intake", "text_quality")
 
 
 @dataclass

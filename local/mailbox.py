@@ -30,7 +30,8 @@ PAGE = """<!doctype html>
 
 def letters(endpoint: str) -> list[dict]:
     """Every letter the embedded SES accepted, oldest first."""
-    with urllib.request.urlopen(f"{endpoint.rstrip('/')}/moto-api/data.json", timeout=5) as r:
+    # moto dumps its whole state here: on a loaded machine that takes a while
+    with urllib.request.urlopen(f"{endpoint.rstrip('/')}/moto-api/data.json", timeout=60) as r:
         return json.load(r).get("ses", {}).get("Message", [])
 
 

@@ -120,6 +120,12 @@ export function renderCase(c, ctx) {
   tick();
 }
 
+/** «угрозы («пристрелю»)»: a flag and the words that raised it, for the technical executor. */
+function flagged(flag, words) {
+  const found = (words || {})[flag] || [];
+  return found.length ? `${name("flags", flag)} (${found.map((w) => `«${w}»`).join(", ")})` : name("flags", flag);
+}
+
 function warnings(c) {
   const items = [];
   if (c.flags && c.flags.length) {
@@ -128,7 +134,7 @@ function warnings(c) {
         "div",
         { class: "warning", role: "note" },
         h("strong", {}, "Внимание, п. 20 регламента: "),
-        `в тексте найдены признаки — ${c.flags.map((f) => name("flags", f)).join(", ")}. `,
+        `в тексте найдены признаки — ${c.flags.map((f) => flagged(f, c.flag_words)).join("; ")}. `,
         "Если сообщение содержит угрозы, нецензурную брань или оскорбления, ответ не готовится: " +
           "отметьте его как не подлежащее обработке. Решение за техническим исполнителем.",
       ),

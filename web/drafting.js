@@ -8,7 +8,7 @@ import { errorBox, wire } from "./forms.js";
 import { departmentName, state } from "./state.js";
 import { SIGNATURE, TEMPLATES, addressName, fillTemplate, unfilledPlaceholders } from "./texts.js";
 import { showTime } from "./time.js";
-import { commentsList } from "./widgets.js";
+import { commentsList, findingsList } from "./widgets.js";
 
 export function contributionForm(c, ctx) {
   const department = state.me.department;
@@ -133,6 +133,16 @@ export function draftForm(c, ctx) {
     text.focus();
     text.setSelectionRange(0, 0);
   });
+  const advice = h("div", { class: "advice", "aria-live": "polite" });
+  const check = h("button", { type: "button", class: "secondary check-draft" }, "Проверить ответ");
+  const draftParts = () => ({
+    kind: kindInterim.checked ? "interim" : "final",
+    attachments: form.elements.attachments.value
+      .split(/\s*\n\s*/)
+      .map((u) => u.trim())
+      .filter(Boolean)
+      .map((url) => ({ type: attachmentType(url), url })),
+  });
   const form = h(
     "form",
     { class: "action-form draft-form", "data-action": "submit_draft" },
@@ -170,11 +180,30 @@ export function draftForm(c, ctx) {
       text,
       h("label", { for: attId }, "Фото и видео к ответу (ссылки, по одной в строке; необязательно)"),
       h("textarea", { id: attId, name: "attachments", rows: 2, placeholder: "https://…" }),
+      advice,
       box,
-      h("button", { type: "submit" }, "Направить на согласование"),
+      h("div", { class: "buttons" }, check, h("button", { type: "submit" }, "Направить на согласование")),
     ),
   );
   text.setAttribute("aria-describedby", `${textId}-hint`);
+  check.addEventListener("click", async () => {
+    check.disabled = true;
+    advice.textContent = "Проверка…";
+    try {
+      const { kind, attachments } = draftParts();
+      const answer = await api("POST", `/api/v1/cases/${c.case_id}/drafts/check`, {
+        body: { text: text.value.trim() || " ", kind, attachments },
+      });
+      advice.replaceChildren(
+        h("p", { class: "findings-head" }, "Автоматическая проверка (это советы: направить на согласование можно и так):"),
+        findingsList(answer.findings, { empty: "Замечаний нет: ответ обращается к автору, называет меру и срок." }),
+      );
+    } catch (error) {
+      advice.replaceChildren(h("p", { class: "form-error" }, error.message || "Не удалось проверить."));
+    } finally {
+      check.disabled = false;
+    }
+  });
   wire(form, box, async () => {
     const body = text.value.trim();
     const left = unfilledPlaceholders(body);
@@ -183,12 +212,7 @@ export function draftForm(c, ctx) {
         text: "остались заготовки в квадратных скобках",
       });
     }
-    const attachments = form.elements.attachments.value
-      .split(/\s*\n\s*/)
-      .map((u) => u.trim())
-      .filter(Boolean)
-      .map((url) => ({ type: attachmentType(url), url }));
-    const kind = kindInterim.checked ? "interim" : "final";
+    const { kind, attachments } = draftParts();
     const detail = await api("POST", `/api/v1/cases/${c.case_id}/drafts`, {
       body: { text: body, kind, attachments },
     });

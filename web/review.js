@@ -6,7 +6,7 @@ import { h, uid } from "./dom.js";
 import { errorBox, wire } from "./forms.js";
 import { showTime } from "./time.js";
 import { name } from "./vocabulary.js";
-import { attachmentsList } from "./widgets.js";
+import { attachmentsList, findingsList } from "./widgets.js";
 
 export function reviewForms(c, allowed, ctx) {
   const draft = [...(c.drafts || [])].reverse().find((d) => d.status === "internal_review");
@@ -18,6 +18,8 @@ export function reviewForms(c, allowed, ctx) {
       h("p", { class: "muted" }, `Проект (${name("draft_kinds", draft.kind)}) от ${draft.author}, ${showTime(draft.created_at)}:`),
       h("blockquote", { class: "draft-text" }, draft.text),
       attachmentsList(draft.attachments),
+      h("p", { class: "findings-head" }, "Автоматическая проверка проекта:"),
+      findingsList(draft.checks, { empty: "Замечаний нет." }),
     ),
   ];
   if (allowed.has("approve_draft")) {

@@ -61,3 +61,21 @@ export function commentsList(comments) {
     }),
   );
 }
+
+/** The checker's advice on a draft (clauses 18-20): warnings first, each with how to fix it. */
+export function findingsList(findings, { empty = null } = {}) {
+  if (!findings || !findings.length) return empty ? h("p", { class: "findings-none" }, empty) : null;
+  const ordered = [...findings].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === "warning" ? -1 : 1));
+  return h(
+    "ul",
+    { class: "findings" },
+    ordered.map((f) =>
+      h(
+        "li",
+        { class: `finding finding-${f.severity}`, "data-code": f.code },
+        h("strong", {}, f.severity === "warning" ? "Внимание: " : "Совет: "),
+        f.message,
+      ),
+    ),
+  );
+}

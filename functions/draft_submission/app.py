@@ -1,6 +1,7 @@
 """DraftSubmissionFunction: contributions, drafts, their internal approval and the handover to
 the curator (clauses 12, 17)."""
 
+from otklik import codec
 from otklik.bootstrap import deps
 from otklik.entrypoints import http
 from otklik.entrypoints.schemas import ContributionIn, DraftIn, RejectIn
@@ -33,6 +34,23 @@ def submit_draft(case_id: str):
         now=http.now(),
     )
     return http.case_reply(case, d, actor, 201, draft_id=draft_id)
+
+
+@app.post("/api/v1/cases/<case_id>/drafts/check")
+def check_draft(case_id: str):
+    d = deps()
+    actor = http.caller(app, d)
+    body = http.parse(app, DraftIn)
+    findings = cases.check_draft(
+        d,
+        actor,
+        case_id,
+        text=body.text,
+        kind=body.kind,
+        attachments=body.domain_attachments(),
+        now=http.now(),
+    )
+    return http.json_response(200, {"findings": codec.to_plain(findings)})
 
 
 @app.post("/api/v1/cases/<case_id>/drafts/<draft_id>/approve")

@@ -77,7 +77,7 @@ CURATOR_EVENTS: Mapping[str, str] = {
     CuratorEvent.WITHDRAWN: "сообщение отозвано",
 }
 
-# The clause 20 categories of the routing lexicon (shared/otklik/data/clause20_lexicon.json).
+# The clause 20 categories of the screening (otklik.domain.screening.CATEGORIES).
 FLAGS: Mapping[str, str] = {
     "obscene": "нецензурная брань",
     "insult": "оскорбления",

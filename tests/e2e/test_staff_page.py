@@ -447,7 +447,7 @@ def test_routing_hints_are_shown_as_warnings_and_tech_decides(staff, client, loc
 
     tech.goto_case(rude)
     expect(tech.page.locator(".warnings")).to_contain_text(
-        "Внимание, п. 20 регламента: в тексте найдены признаки — нецензурная брань."
+        "Внимание, п. 20 регламента: в тексте найдены признаки — нецензурная брань («пиздец»)."
     )
     refuse = tech.form("not_processable")
     refuse.get_by_label(re.compile("^Основание")).fill("Нецензурная брань (п. 20 регламента).")

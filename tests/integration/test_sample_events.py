@@ -321,6 +321,10 @@ def test_sample_events_take_a_message_to_a_published_answer(
     status, triaged = desk.http("staff_triage", case_id=case_id)
     assert (status, triaged["status"]) == (200, "in_work"), triaged
 
+    # Roads asks for advice on an evasive draft first: warned, nothing stored.
+    status, advice = desk.http("draft_check", case_id=case_id)
+    assert status == 200, advice
+    assert {"no_measure", "no_date", "boilerplate"} <= {f["code"] for f in advice["findings"]}
     # Roads drafts; the responsible executor rejects, then approves the second draft.
     status, first = desk.http("draft_submit", case_id=case_id)
     assert (status, first["status"]) == (201, "internal_review"), first

@@ -783,6 +783,12 @@ SCENARIOS: dict[str, Scenario] = {
         {"event": "message_withdrawn", "comment": "Автор удалил пост."},
         "withdrawn",
     ),
+    "check-draft-roads-case": Scenario(
+        "POST",
+        "/api/v1/cases/{case_id}/drafts/check",
+        lambda d: (d.in_work("roads"), None),
+        {"text": "Ваше обращение принято к сведению.", "kind": "final"},
+    ),
     "record-publication": Scenario(
         "POST",
         "/api/v1/cases/{case_id}/publication",
@@ -821,6 +827,8 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int]] = {
     "parse-notice":            (200, 403, 403, 403, 403, 401),
     "mark-sent":               (200, 403, 403, 403, 403, 401),
     "record-curator-decision": (200, 403, 403, 403, 403, 401),
+    # the advice, for whoever may write the draft now (a read: nothing changes)
+    "check-draft-roads-case":  (403, 200, 200, 404, 403, 401),
     "record-publication":      (200, 403, 403, 403, 403, 401),
     "monthly-report":          (403, 200, 403, 403, 200, 401),
     "breach-report":           (403, 200, 403, 403, 200, 401),

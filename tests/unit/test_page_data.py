@@ -20,7 +20,7 @@ import yaml
 from otklik.domain.calendar import WorkingCalendar
 from otklik.domain.policy import DEFAULT_TIMERS, Deadline, Party
 from otklik.domain.roles import Role
-from otklik.domain.routing import Lexicon
+from otklik.domain.screening import CATEGORIES
 from otklik.domain.states import CuratorEvent, DraftKind, DraftStatus, Source, Status
 from otklik.domain.timers import Outcome
 from otklik.vocabulary import GROUPS, vocabulary
@@ -207,4 +207,4 @@ def test_every_code_of_the_case_detail_has_a_name(contract):
 
 
 def test_every_clause_20_category_of_the_lexicon_has_a_name():
-    assert set(vocabulary()["flags"]) == set(Lexicon.default().patterns)
+    assert set(vocabulary()["flags"]) == set(CATEGORIES)

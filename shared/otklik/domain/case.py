@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from otklik.domain import events as ev
@@ -36,6 +36,7 @@ from otklik.domain.values import (
     Contribution,
     Draft,
     Escalation,
+    Finding,
     Message,
     PostCopy,
     Publication,
@@ -62,6 +63,7 @@ class Case:
     departments: tuple[str, ...] = ()
     proposed_departments: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()  # clause 20 content found by routing; the decision is human
+    flag_words: dict[str, tuple[str, ...]] = field(default_factory=dict)  # each flag's words
     repeat_of: str | None = None
     proposed_assignee: str | None = None
     resolution_reason: str | None = None
@@ -128,11 +130,14 @@ class Case:
         departments: Iterable[str],
         flags: Iterable[str],
         now: datetime,
+        flag_words: dict[str, Iterable[str]] | None = None,
     ) -> None:
-        """Routing's proposal; the technical executor still decides (clause 20 is a human call)."""
+        """Routing's proposal; the technical executor still decides (clause 20 is a human call).
+        `flag_words`: for each flag, the words of the message that suggest it."""
         self._check(Step.PROPOSE_ROUTING, actor)
         self.proposed_departments = tuple(dict.fromkeys(departments))
         self.flags = tuple(dict.fromkeys(flags))
+        self.flag_words = {f: tuple((flag_words or {}).get(f, ())) for f in self.flags}
         self._raise(
             actor, ev.RoutingProposed(self.case_id, now, self.proposed_departments, self.flags)
         )
@@ -229,6 +234,7 @@ class Case:
         attachments: Iterable[Attachment] = (),
         now: datetime,
         draft_id: str | None = None,
+        checks: Iterable[Finding] = (),
     ) -> Draft:
         """A draft answer for internal approval: by the department's executor, or by the
         responsible executor (always allowed; the only author of a joint answer)."""
@@ -248,12 +254,39 @@ class Case:
             author=actor.login,
             created_at=now,
             attachments=tuple(attachments),
+            checks=tuple(checks),
         )
         self.drafts.append(draft)
         self.status = Status.INTERNAL_REVIEW
         self._raise(actor, ev.DraftSubmitted(self.case_id, now, draft.draft_id, kind, actor.login))
         self._bump()
         return draft
+
+    def advise_on_draft(
+        self,
+        actor: Actor,
+        *,
+        text: str,
+        kind: DraftKind,
+        attachments: Iterable[Attachment] = (),
+        today: date,
+    ) -> list[Finding]:
+        """Advice on a draft the actor may write now (clauses 18-19): the author addressed, a
+        measure and a term, no boilerplate, what was done since for a repeat, the promised
+        photos, the network's length and manner. Never blocks; refused only to whoever may not
+        write the draft."""
+        self._check(Step.SUBMIT_DRAFT, actor)
+        from otklik.domain import draft_checks  # the morphology: only where drafts are written
+
+        return draft_checks.check(
+            text,
+            kind=DraftKind(kind).value,
+            network=self.message.network,
+            today=today,
+            attachments=[(a.type, a.url) for a in attachments],
+            author_name=self.message.author.name,
+            repeat_of=self.repeat_of is not None,
+        )
 
     # -- internal approval (clause 12) ---------------------------------------------------------
 

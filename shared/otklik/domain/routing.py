@@ -8,17 +8,18 @@ proposal for a new message; the service layer loads what it reads and records wh
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
-from importlib import resources
+from typing import TYPE_CHECKING
 
 from otklik.domain.case import Case
 from otklik.domain.links import thread_key
 from otklik.domain.policy import SlaPolicy
 from otklik.domain.states import DraftStatus
+
+if TYPE_CHECKING:
+    from otklik.domain.screening import Flag
 
 
 @dataclass(frozen=True)
@@ -55,58 +56,6 @@ def propose_departments(
     return list(dict.fromkeys(exact or by_topic or by_words))
 
 
-# Letters that look alike in Latin and Cyrillic, used to dodge filters ("xуй", "cyка").
-_LOOKALIKES = str.maketrans(
-    {
-        "a": "а",
-        "e": "е",
-        "o": "о",
-        "p": "р",
-        "c": "с",
-        "x": "х",
-        "y": "у",
-        "k": "к",
-        "m": "м",
-        "t": "т",
-        "b": "в",
-        "h": "н",
-        "3": "з",
-        "0": "о",
-        "6": "б",
-        "@": "а",
-    }
-)
-
-
-@dataclass(frozen=True)
-class Lexicon:
-    """Clause 20 categories, each a list of regular expressions over normalised words."""
-
-    patterns: dict[str, tuple[re.Pattern, ...]]
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, list[str]]) -> Lexicon:
-        return cls(
-            {
-                category: tuple(re.compile(rf"(?<![а-я]){p}", re.IGNORECASE) for p in expressions)
-                for category, expressions in raw.items()
-            }
-        )
-
-    @classmethod
-    @cache
-    def default(cls) -> Lexicon:
-        text = resources.files("otklik.data").joinpath("clause20_lexicon.json").read_text("utf-8")
-        return cls.from_dict({k: v for k, v in json.loads(text).items() if not k.startswith("_")})
-
-    def screen(self, text: str) -> list[str]:
-        """The clause 20 categories the text appears to fall into, e.g. ["obscene", "threat"]."""
-        normalised = _norm(text).translate(_LOOKALIKES)
-        normalised = re.sub(r"(?<=[а-я])[*.\-_]+(?=[а-я])", "", normalised)  # "б.л.я", "с*ка"
-        normalised = re.sub(r"([а-я])\1{2,}", r"\1", normalised)  # "дебииил"
-        return [c for c, ps in self.patterns.items() if any(p.search(normalised) for p in ps)]
-
-
 @dataclass(frozen=True)
 class Proposal:
     """What routing proposes for a new message (clauses 18, 20)."""
@@ -115,6 +64,7 @@ class Proposal:
     flags: tuple[str, ...] = ()  # clause 20 categories the text appears to fall into
     repeat_of: str | None = None  # the earlier case this message repeats (clause 18)
     handled_by: str | None = None  # who handled that case: the repeat goes to them
+    flag_words: dict[str, tuple[str, ...]] = field(default_factory=dict)  # and why, per flag
 
 
 def propose(
@@ -123,20 +73,28 @@ def propose(
     rules: list[RoutingRule],
     *,
     since: datetime,
-    lexicon: Lexicon | None = None,
+    screen: Callable[[str], list[Flag]] | None = None,
 ) -> Proposal:
     """The departments by the routing table, unless the message repeats an earlier one
     (`earlier`: the cases in its thread or by its author since `since`): then it goes where
     that one went, to the official who handled it (clause 18). And clause 20's flags."""
-    flags = tuple((lexicon or Lexicon.default()).screen(case.message.text))
+    if screen is None:  # the morphology is loaded only by the function that routes
+        from otklik.domain.screening import screen
+    found = screen(case.message.text)
+    flags = tuple(dict.fromkeys(f.category for f in found))
+    words = {f.category: f.words for f in found}
     departments = tuple(
         propose_departments(case.message.topic, case.message.location, case.message.text, rules)
     )
     repeated = find_repeat(case, earlier, since=since)
     if repeated is None:
-        return Proposal(departments, flags)
+        return Proposal(departments, flags, flag_words=words)
     return Proposal(
-        repeated.departments or departments, flags, repeated.case_id, handled_by(repeated)
+        repeated.departments or departments,
+        flags,
+        repeated.case_id,
+        handled_by(repeated),
+        flag_words=words,
     )
 
 

@@ -68,6 +68,16 @@ class Comment:
     at: datetime
 
 
+@dataclass(frozen=True)
+class Finding:
+    """One piece of advice on a draft answer (clauses 18-20): a stable code, its weight and
+    the message officials read (Russian). Advice only: it never blocks a submission."""
+
+    code: str
+    severity: str  # "warning" | "info"
+    message: str
+
+
 @dataclass
 class Draft:
     draft_id: str
@@ -82,6 +92,7 @@ class Draft:
     curator_decided_at: datetime | None = None
     published_url: str | None = None
     published_at: datetime | None = None
+    checks: tuple[Finding, ...] = ()  # the advice the draft got when submitted
 
 
 @dataclass(frozen=True)

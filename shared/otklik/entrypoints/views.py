@@ -81,6 +81,7 @@ def case_detail(case: Case, tz: ZoneInfo, policy: SlaPolicy, actor: Actor) -> di
                 "message",
                 "version",
                 "registered_by",
+                "flag_words",
                 "proposed_departments",
                 "repeat_of",
                 "proposed_assignee",

@@ -18,8 +18,9 @@ from otklik.domain.links import normalise_post_url
 from otklik.domain.roles import SYSTEM_ACTOR, Action, Actor, Role
 from otklik.domain.routing import propose, significance
 from otklik.domain.states import CuratorEvent, DraftKind, Status
-from otklik.domain.values import Attachment, Message
+from otklik.domain.values import Attachment, Finding, Message
 from otklik.ports import CaseStore, DuplicateKey, intake_key, post_key
+from otklik.service import inbox
 from otklik.service.deps import Deps
 from otklik.service.outbox import outbox_for
 
@@ -132,7 +133,11 @@ def route(deps: Deps, case_id: str, now: datetime) -> Case:
     if reason is not None:
         case.report_significance(SYSTEM_ACTOR, reason=reason, now=now)
     case.propose_routing(
-        SYSTEM_ACTOR, departments=proposal.departments, flags=proposal.flags, now=now
+        SYSTEM_ACTOR,
+        departments=proposal.departments,
+        flags=proposal.flags,
+        flag_words=proposal.flag_words,
+        now=now,
     )
     commit(deps, store, case, now)
     return case
@@ -186,15 +191,43 @@ def submit_draft(
     attachments: list[Attachment],
     now: datetime,
 ) -> tuple[Case, str]:
-    case, draft = change(
-        deps,
-        case_id,
-        now,
-        lambda c: c.submit_draft(
-            actor, text=text, kind=DraftKind(kind), attachments=attachments, now=now
-        ),
-    )
+    """The draft, with the advice it gets kept on it for the approval (clause 12)."""
+
+    def step(case: Case):
+        checks = _advice(deps, case, actor, text, kind, attachments, now)
+        return case.submit_draft(
+            actor,
+            text=text,
+            kind=DraftKind(kind),
+            attachments=attachments,
+            now=now,
+            checks=checks,
+        )
+
+    case, draft = change(deps, case_id, now, step)
     return case, draft.draft_id
+
+
+def check_draft(
+    deps: Deps,
+    actor: Actor,
+    case_id: str,
+    *,
+    text: str,
+    kind: str,
+    attachments: list[Attachment],
+    now: datetime,
+) -> list[Finding]:
+    """Advice on a draft before it is submitted: nothing is stored."""
+    case = inbox.visible_case(deps, actor, case_id)
+    return _advice(deps, case, actor, text, kind, attachments, now)
+
+
+def _advice(deps: Deps, case: Case, actor: Actor, text, kind, attachments, now) -> list[Finding]:
+    today = now.astimezone(deps.policy.calendar.tz).date()
+    return case.advise_on_draft(
+        actor, text=text, kind=DraftKind(kind), attachments=attachments, today=today
+    )
 
 
 def approve_draft(deps: Deps, actor: Actor, case_id: str, draft_id: str, now: datetime) -> Case:
