@@ -26,6 +26,22 @@ log = logging.getLogger("otklik.local.gateway")
 
 WEB = ROOT / "web"
 PAGE_FILES = (".html", ".js", ".css", ".json", ".png", ".svg", ".ico")
+# What the staff page may load: its own files and its own API. Inline styles stay allowed for
+# the monthly report, which the page opens from a blob (and so under the page's policy).
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'"
+)
+
+
+def _page(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = PAGE_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
 
 NOT_FOUND = {"error": {"code": "not_found", "message": "Такого адреса нет.", "fields": {}}}
 INTERNAL = {
@@ -174,10 +190,14 @@ def to_response(result) -> Response:
 
 
 def json_response(status: int, payload) -> Response:
+    """The gateway's own answers (no route, a handler that crashed), with the API's headers."""
+    from otklik.entrypoints.http import CSP_JSON, SECURITY_HEADERS
+
     return Response(
         json.dumps(payload, ensure_ascii=False),
         status=status,
         content_type="application/json; charset=utf-8",
+        headers={**SECURITY_HEADERS, "Content-Security-Policy": CSP_JSON},
     )
 
 
@@ -238,7 +258,7 @@ def create_app(
     @app.get("/")
     def index():
         if web is not None and (web / "index.html").is_file():
-            return send_from_directory(web, "index.html")
+            return _page(send_from_directory(web, "index.html"))
         return Response(INDEX, content_type="text/html; charset=utf-8")
 
     @app.get("/<path:name>")
@@ -246,7 +266,7 @@ def create_app(
         # The page's own files only: not its generator or notes beside it.
         if web is None or not web.is_dir() or not name.endswith(PAGE_FILES):
             abort(404)
-        return send_from_directory(web, name)
+        return _page(send_from_directory(web, name))
 
     @app.errorhandler(404)
     def not_found(_):

@@ -3,7 +3,10 @@
 Each handler module is imported from its file (`functions/<dir>/app.py`; every one is named
 `app.py`, so each gets a unique module name) the first time it is invoked, never before: the
 environment must be set first. Like one Lambda instance, a function handles one event at a time
-(a lock per function): a Powertools resolver keeps the current event on itself.
+(a lock per function). On top of that, an HTTP event runs under one lock for the whole process:
+Powertools' resolvers keep the current event on a class they all share (`BaseRouter`), so two
+HTTP functions running at once in one process would read each other's requests. In AWS each
+function is a process of its own, so nothing there needs it.
 """
 
 from __future__ import annotations
@@ -92,7 +95,8 @@ class Function:
             timeout_seconds=self.timeout,
             region=region,
         )
-        with lock_of(self.module_file, self.namespace):
+        shared = _HTTP_LOCK if _is_http(event) else contextlib.nullcontext()
+        with shared, lock_of(self.module_file, self.namespace):
             return handler(dict(event), context)
 
     def events_of(self, *types: str) -> list[dict]:
@@ -102,6 +106,13 @@ class Function:
             for e in self.events.values()
             if isinstance(e, dict) and e.get("Type") in types
         ]
+
+
+_HTTP_LOCK = threading.RLock()
+
+
+def _is_http(event: Mapping) -> bool:
+    return "routeKey" in event or "httpMethod" in event
 
 
 _modules: dict[tuple[str, Path], ModuleType] = {}

@@ -95,6 +95,7 @@ async function openReport(format, month, box) {
   }
   // A window opened now, before waiting for the report, is not taken for a pop-up.
   const target = format === "html" ? window.open("", "_blank") : null;
+  if (target) target.opener = null; // the report cannot reach back into the staff page
   try {
     const response = await api(
       "GET",

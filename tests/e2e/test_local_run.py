@@ -185,6 +185,26 @@ def test_the_schedule_fires_the_sweeper_which_escalates_a_missed_deadline(
 # -- the gateway -----------------------------------------------------------------------------------
 
 
+def test_every_api_answer_carries_the_security_headers(client):
+    answers = [
+        client.get("/api/v1/me", as_="head"),
+        client.request("GET", "/api/v1/cases"),  # 401
+        client.request("GET", "/api/v1/no-such-route"),  # 404 of the resolver
+        client.get("/api/v1/reports/monthly?format=html", as_="head"),
+    ]
+    for answer in answers:
+        headers = {k.lower(): v for k, v in answer.headers.items()}
+        assert headers["x-content-type-options"] == "nosniff", answer.status
+        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["x-frame-options"] == "DENY"
+        csp = headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp and csp.startswith("default-src 'none'")
+    assert (
+        "style-src 'unsafe-inline'"
+        in {k.lower(): v for k, v in answers[-1].headers.items()}["content-security-policy"]
+    )
+
+
 def test_the_gateway_passes_query_strings_and_serves_the_staff_page(client, base_url):
     listed = client.get("/api/v1/cases?status=received&overdue=false", as_="head")
     assert listed.status == 200, listed.body
@@ -195,9 +215,12 @@ def test_the_gateway_passes_query_strings_and_serves_the_staff_page(client, base
     with urllib.request.urlopen(base_url + "/") as page:
         assert page.status == 200
         assert page.headers.get_content_type() == "text/html"
-    for served in ("/app.js", "/style.css", "/calendar.json", "/vocabulary.json"):
+    for served in ("/", "/app.js", "/style.css", "/calendar.json", "/vocabulary.json"):
         with urllib.request.urlopen(base_url + served) as part:
             assert part.status == 200, served
+            assert "frame-ancestors 'none'" in part.headers["Content-Security-Policy"]
+            assert part.headers["X-Content-Type-Options"] == "nosniff"
+            assert part.headers["Referrer-Policy"] == "no-referrer"
     for hidden in ("/build_data.py", "/README.md", "/../README.md"):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(base_url + hidden)

@@ -908,7 +908,7 @@ def test_a_curator_approval_by_callback_starts_t6_and_hands_the_answer_to_publis
 
     assert case.status is Status.APPROVED
     assert case.deadlines()["publish_due"] == at(11, 50)
-    assert deps.keys.seen("callback:d-approve") == {"case_id": case.case_id}
+    assert deps.keys.seen("callback:d-approve")["case_id"] == case.case_id
     assert db.commits[-1].keys == ("callback:d-approve",)
     entry = case.timeline[-1]
     assert (entry.action, entry.actor, entry.details) == (
@@ -932,15 +932,50 @@ def test_a_replayed_callback_delivery_changes_nothing(deps, db):
     again = cases.curator_decision(
         deps,
         external_id="im-123",
-        event="draft_returned",
+        event="draft_approved",
         draft_id=draft_id,
-        comment="replay with another body",
+        comment="",
         now=at(11, 40),
         delivery_key="callback:d-approve",
     )
 
     assert again.status is Status.APPROVED
     assert (len(db.commits), len(deps.bus.sent)) == (commits, sent)
+
+
+def test_a_delivery_id_used_again_for_another_decision_is_refused(deps, db):
+    _case, draft_id = curator_approved(deps)
+    commits, sent = len(db.commits), len(deps.bus.sent)
+
+    with pytest.raises(InvalidTransition, match="X-Delivery-Id"):
+        cases.curator_decision(
+            deps,
+            external_id="im-123",
+            event="draft_returned",
+            draft_id=draft_id,
+            comment="replay with another decision",
+            now=at(11, 40),
+            delivery_key="callback:d-approve",
+        )
+
+    assert (len(db.commits), len(deps.bus.sent)) == (commits, sent)
+
+
+def test_a_callback_meeting_a_concurrent_change_is_applied_again(deps, db):
+    case, draft_id = with_curator(deps)
+    db.before_next_commit(lambda: db.bump(case.case_id))  # e.g. the sweeper's warning
+
+    done = cases.curator_decision(
+        deps,
+        external_id="im-123",
+        event="draft_approved",
+        draft_id=draft_id,
+        comment="",
+        now=at(11, 20),
+        delivery_key="callback:d-race",
+    )
+
+    assert done.status is Status.APPROVED
 
 
 def test_a_callback_with_the_decision_already_recorded_by_hand_changes_nothing(deps, db):
@@ -1004,7 +1039,8 @@ def test_a_contrary_callback_is_refused_recorded_and_told_to_the_technical_execu
         "curator_decision_conflict",
         {"event": "draft_approved", "draft_id": draft_id, "status": "rework"},
     )
-    assert deps.keys.seen("callback:d-3") == {"case_id": case.case_id, "conflict": True}
+    remembered = deps.keys.seen("callback:d-3")
+    assert (remembered["case_id"], remembered["conflict"]) == (case.case_id, True)
     body = deps.bus.bodies("notification")[-1]
     assert notification(body) == {
         "template": "curator_conflict",

@@ -61,8 +61,32 @@ def json_response(status: int, payload) -> Response:
     )
 
 
+# Every answer of the API: never sniffed into another type, never framed, no referrer sent on;
+# JSON loads nothing, the HTML report only its own inline styles and charts.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+CSP_JSON = "default-src 'none'; frame-ancestors 'none'"
+CSP_HTML = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+
+
+class _Resolver(APIGatewayHttpResolver):
+    """Powertools' resolver, whose every answer (errors and unknown routes too) carries the
+    security headers."""
+
+    def resolve(self, event, context):
+        result = super().resolve(event, context)
+        headers = result.setdefault("headers", {})
+        kind = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        headers.update(SECURITY_HEADERS)
+        headers["Content-Security-Policy"] = CSP_HTML if "html" in kind else CSP_JSON
+        return result
+
+
 def resolver() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver()
+    app = _Resolver()
 
     @app.exception_handler(errors.DomainError)
     def domain_error(error: errors.DomainError):

@@ -7,13 +7,20 @@ events caused are committed with it (outbox) and relayed right after the commit.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
 from otklik.domain.case import Case, DecisionMatch, require_registrar
-from otklik.domain.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
+from otklik.domain.errors import (
+    ConcurrentModification,
+    Forbidden,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+)
 from otklik.domain.links import normalise_post_url
 from otklik.domain.roles import SYSTEM_ACTOR, Action, Actor, Role
 from otklik.domain.routing import propose, significance
@@ -311,9 +318,39 @@ def curator_decision(
 ) -> Case:
     """Apply a curator callback once: a replayed delivery changes nothing, nor does a decision
     already recorded by hand; one that contradicts the record is kept in the audit, told to
-    the technical executor and refused (`DecisionConflict`)."""
+    the technical executor and refused (`DecisionConflict`). A delivery id used again for
+    another decision is refused; a change of the case in between (the sweeper's warning, an
+    official's step) is retried, not answered 409."""
+    decision = _digest(external_id, event, draft_id, comment)
+    return _retrying(
+        lambda: _curator_decision_once(
+            deps,
+            external_id=external_id,
+            event=event,
+            draft_id=draft_id,
+            comment=comment,
+            now=now,
+            delivery_key=delivery_key,
+            decision=decision,
+        )
+    )
+
+
+def _curator_decision_once(
+    deps: Deps,
+    *,
+    external_id: str,
+    event: str,
+    draft_id: str | None,
+    comment: str,
+    now: datetime,
+    delivery_key: str,
+    decision: str,
+) -> Case:
     seen = deps.keys.seen(delivery_key)
     if seen is not None:  # a replayed delivery
+        if seen.get("decision", decision) != decision:
+            raise InvalidTransition("Этот X-Delivery-Id уже использован для другого решения.")
         case = deps.store().get(seen["case_id"])
         if seen.get("conflict"):
             raise DecisionConflict(_CONFLICT_RU)
@@ -329,12 +366,12 @@ def curator_decision(
         return case
     if match is DecisionMatch.CONFLICT:
         case.record_decision_conflict(curator, event=event, draft_id=draft_id, now=now)
-        key = (delivery_key, {"case_id": case.case_id, "conflict": True})
+        key = (delivery_key, {"case_id": case.case_id, "conflict": True, "decision": decision})
     else:
         _apply_curator_event(
             deps, case, curator, event=event, draft_id=draft_id, comment=comment, at=now
         )
-        key = (delivery_key, {"case_id": case.case_id})
+        key = (delivery_key, {"case_id": case.case_id, "decision": decision})
     try:
         commit(deps, store, case, now, idempotency=[key])
     except DuplicateKey:  # another delivery of the same callback won: answer as it was answered
@@ -345,6 +382,24 @@ def curator_decision(
     if match is DecisionMatch.CONFLICT:
         raise DecisionConflict(_CONFLICT_RU)
     return case
+
+
+def _digest(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()[:32]
+
+
+RETRIES = 3
+
+
+def _retrying(step: Callable[[], T]) -> T:
+    """A step whose case someone else changed meanwhile, loaded and applied again."""
+    for attempt in range(1, RETRIES + 1):
+        try:
+            return step()
+        except ConcurrentModification:
+            if attempt == RETRIES:
+                raise
+    raise AssertionError("unreachable")
 
 
 _CONFLICT_RU = (
@@ -367,6 +422,24 @@ def record_curator_decision(
     """Clauses 13-14 by hand: the technical executor enters the curator's decision seen in the
     monitoring system (or heard by phone), at the time it was taken. The same decision
     entered twice changes nothing; a different one for a decided draft is refused."""
+    return _retrying(
+        lambda: _record_curator_decision_once(
+            deps, actor, case_id, event=event, draft_id=draft_id, comment=comment, at=at, now=now
+        )
+    )
+
+
+def _record_curator_decision_once(
+    deps: Deps,
+    actor: Actor,
+    case_id: str,
+    *,
+    event: str,
+    draft_id: str | None,
+    comment: str,
+    at: datetime | None,
+    now: datetime,
+) -> Case:
     store = deps.store()
     case = store.get(case_id)
     # Who may record is checked first: "already recorded" tells nothing to anyone else.
