@@ -18,8 +18,10 @@ better than a few quick knocks. Redirects are not followed.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import random
+import socket
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
@@ -219,8 +221,40 @@ def _pool():
 
 
 @dataclass(frozen=True)
+class FetchGuard:
+    """Where a download of an address someone typed (a draft's photo) may go: https only, and
+    never to this machine, a private network, link-local addresses (the cloud's metadata
+    service), multicast or reserved ones — every address the name resolves to is checked.
+    (The connection resolves the name again; a name that changes its answer in between is not
+    caught here: the photos come from officials, and the publishing function holds no secret
+    worth such an attack beyond the network tokens it sends to the networks anyway.)"""
+
+    schemes: tuple[str, ...] = ("https",)
+    allow_private: bool = False
+
+    def check(self, url: str) -> None:
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in self.schemes or not parts.hostname:
+            raise PermanentError(f"Вложение загружается только по ссылке https://: {url}")
+        if self.allow_private:
+            return
+        try:
+            found = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError):
+            raise PermanentError(f"Адрес вложения не найден: {parts.hostname}") from None
+        for *_, address in found:
+            ip = ipaddress.ip_address(str(address[0]).split("%")[0])
+            mapped = getattr(ip, "ipv4_mapped", None)
+            if not (mapped or ip).is_global or ip.is_multicast:
+                raise PermanentError(
+                    f"Вложение по внутреннему адресу не загружается: {parts.hostname}"
+                )
+
+
+@dataclass(frozen=True)
 class HttpClient:
     timeout: float = 8.0
+    fetch_guard: FetchGuard = FetchGuard()
 
     def request(
         self,
@@ -254,10 +288,17 @@ class HttpClient:
         finally:
             answer.release_conn()
 
-    def download(self, url: str, *, limit: int = MAX_DOWNLOAD_BYTES) -> File:
-        """A file to re-upload (a draft's photo), refused once it passes `limit` bytes: the body
-        is read in chunks, never whole before its size is known."""
-        answer = self._send("GET", url, headers={"Accept": "*/*"})
+    def download(
+        self, url: str, *, limit: int = MAX_DOWNLOAD_BYTES, seconds: float | None = None
+    ) -> File:
+        """A file to re-upload (a draft's photo), checked by the fetch guard first, refused once
+        it passes `limit` bytes (read in chunks, never whole before its size is known) or once
+        the whole download takes longer than `seconds` (default: the client's timeout), however
+        slowly the server trickles its bytes."""
+        self.fetch_guard.check(url)
+        allowed = self.timeout if seconds is None else max(0.1, min(seconds, self.timeout))
+        deadline = time.monotonic() + allowed
+        answer = self._send("GET", url, headers={"Accept": "*/*"}, timeout=allowed)
         try:
             if not 200 <= answer.status < 300:
                 response = Response(answer.status, _lower(answer.headers), b"")
@@ -269,10 +310,14 @@ class HttpClient:
             if declared and declared.isdigit() and int(declared) > limit:
                 raise PermanentError(_too_large(url, limit))
             chunks, size = [], 0
-            for chunk in answer.stream(64 * 1024):
+            while chunk := answer.read1(64 * 1024):
                 size += len(chunk)
                 if size > limit:
                     raise PermanentError(_too_large(url, limit))
+                if time.monotonic() > deadline:
+                    raise TemporaryError(
+                        f"Вложение не загрузилось за {allowed:g} с: {url}", inline=False
+                    )
                 chunks.append(chunk)
             content_type = (answer.headers.get("content-type") or "").split(";")[0].strip()
         finally:
@@ -280,7 +325,15 @@ class HttpClient:
         name = urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1]) or "file"
         return File(name, b"".join(chunks), content_type or "application/octet-stream")
 
-    def _send(self, method: str, url: str, *, body: bytes | None = None, headers=None):
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: bytes | None = None,
+        headers=None,
+        timeout: float | None = None,
+    ):
         import urllib3
 
         try:
@@ -289,7 +342,7 @@ class HttpClient:
                 url,
                 body=body,
                 headers=headers,
-                timeout=urllib3.Timeout(total=self.timeout),
+                timeout=urllib3.Timeout(total=timeout or self.timeout),
                 redirect=False,
                 preload_content=False,
             )
