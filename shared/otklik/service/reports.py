@@ -98,10 +98,44 @@ def _hours(minutes: float | None) -> str:
     return "—" if minutes is None else f"{minutes / 60:.1f}"
 
 
-def rows(report: MonthlyReport) -> list[list[str]]:
-    """The report as a table: one row per group (total, departments, topics, sources), for
-    CSV/XLSX."""
-    header = [
+# What no report may carry, whatever was stored: control characters (C0 but tab, line feed and
+# carriage return; DEL; C1), lone surrogates (not encodable as UTF-8) and U+FFFE/U+FFFF (not
+# XML). openpyxl refuses the C0 ones outright; in CSV and HTML they garble or break the file.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# A spreadsheet reads a cell that begins so as a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+_XLSX_MAX_TEXT = 32_767  # characters a cell holds in Excel
+
+
+def clean_text(value: object) -> str:
+    """`value` as text with what no report may carry removed (see `_UNSAFE`)."""
+    return _UNSAFE.sub("", str(value))
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class _Share:
+    """A share of 0..1 (or none): a percentage number in the XLSX, "45%" in CSV."""
+
+    value: float | None
+
+
+@dataclass(frozen=True)
+class _Hours:
+    """Working minutes (or none): hours as a number in the XLSX, "1.5" in CSV."""
+
+    minutes: float | None
+
+
+Cell = str | int | float | _Share | _Hours
+
+
+def _table(report: MonthlyReport) -> list[list[Cell]]:
+    """The report as typed cells: one row per group (total, departments, topics, sources)."""
+    header: list[Cell] = [
         "Раздел",
         "Группа",
         "Поступило",
@@ -133,14 +167,14 @@ def rows(report: MonthlyReport) -> list[list[str]]:
                 f.answered,
                 f.interim,
                 f.open,
-                _hours(f.median_answer_minutes),
-                _hours(f.p90_answer_minutes),
-                _share(f.first_time_share),
+                _Hours(f.median_answer_minutes),
+                _Hours(f.p90_answer_minutes),
+                _Share(f.first_time_share),
                 f.curator_returns,
                 f.interim_finalised_on_time,
                 f.repeated,
             ]
-            + [_share(f.timers[d].on_time_share) for d in TIMER_ORDER]
+            + [_Share(f.timers[d].on_time_share) for d in TIMER_ORDER]
         )
 
     add("Итого", report.month, report.total)
@@ -155,10 +189,63 @@ def rows(report: MonthlyReport) -> list[list[str]]:
     return table
 
 
+def _display(value: Cell) -> str | int | float:
+    if isinstance(value, _Share):
+        return _share(value.value)
+    if isinstance(value, _Hours):
+        return _hours(value.minutes)
+    return value
+
+
+def rows(report: MonthlyReport) -> list[list[str | int | float]]:
+    """The report as a table as read (counts as numbers, shares as "45%", hours as "1.5", "—"
+    for none): one row per group (total, departments, topics, sources). Raw: the writers make
+    it safe for their format."""
+    return [[_display(v) for v in row] for row in _table(report)]
+
+
+def csv_cell(value: object) -> object:
+    """A cell for CSV: a number as it is (-2 is a number, not a formula); text cleaned, and
+    one that a spreadsheet would take for a formula neutralised the OWASP way, a leading "'"."""
+    if _is_number(value):
+        return value
+    text = "" if value is None else clean_text(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def to_csv(report: MonthlyReport) -> str:
     out = io.StringIO()
-    csv.writer(out, delimiter=";").writerows(rows(report))
+    csv.writer(out, delimiter=";").writerows([csv_cell(v) for v in row] for row in rows(report))
     return "\ufeff" + out.getvalue()  # a BOM so that Excel reads the Cyrillic right
+
+
+def _xlsx_put(sheet, row: int, column: int, value: Cell | None) -> None:
+    """One XLSX cell: a number stays a number (a share a percentage, hours to one decimal);
+    anything else is cleaned text, stored as a string, never a formula."""
+    cell = sheet.cell(row=row, column=column)
+    if isinstance(value, _Share | _Hours):
+        number = value.value if isinstance(value, _Share) else value.minutes
+        if number is not None:
+            cell.value = number if isinstance(value, _Share) else number / 60
+            cell.number_format = "0%" if isinstance(value, _Share) else "0.0"
+            return
+        value = "—"
+    if _is_number(value):
+        cell.value = value
+        return
+    text = "" if value is None else clean_text(value)[:_XLSX_MAX_TEXT]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # XML would: a cell's line break
+    cell.value = text  # openpyxl takes text beginning with "=" for a formula...
+    cell.data_type = "s"  # ...this makes it a string again
+    if text.startswith(_FORMULA_START):
+        cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
+
+
+def _xlsx_rows(sheet, table: list[list[Cell | None]]) -> None:
+    """Fill an empty sheet with `table`, cell by cell."""
+    for r, values in enumerate(table, start=1):
+        for c, value in enumerate(values, start=1):
+            _xlsx_put(sheet, r, c, value)
 
 
 def to_xlsx(report: MonthlyReport, breach_list: list[Breach]) -> bytes:
@@ -168,13 +255,12 @@ def to_xlsx(report: MonthlyReport, breach_list: list[Breach]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "Отчёт"
-    for row in rows(report):
-        sheet.append(row)
+    _xlsx_rows(sheet, _table(report))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "C2"
     violations = book.create_sheet("Нарушения")
-    violations.append(
+    table: list[list[Cell | None]] = [
         [
             "Сообщение",
             "Тема",
@@ -185,9 +271,9 @@ def to_xlsx(report: MonthlyReport, breach_list: list[Breach]) -> bytes:
             "Ответственные",
             "Отделы",
         ]
-    )
+    ]
     for b in breach_list:
-        violations.append(
+        table.append(
             [
                 b.external_id,
                 b.topic,
@@ -195,10 +281,11 @@ def to_xlsx(report: MonthlyReport, breach_list: list[Breach]) -> bytes:
                 b.due.isoformat() if b.due else "",
                 b.recorded_at.isoformat(),
                 PARTY_RU.get(b.party, b.party),
-                ", ".join(b.officials),
-                ", ".join(b.departments),
+                ", ".join(map(str, b.officials)),
+                ", ".join(map(str, b.departments)),
             ]
         )
+    _xlsx_rows(violations, table)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -207,9 +294,20 @@ def to_xlsx(report: MonthlyReport, breach_list: list[Breach]) -> bytes:
 @cache
 def _html():
     from jinja2 import Environment, PackageLoader, select_autoescape  # only the HTML report
+    from markupsafe import Markup
+
+    def finalize(value):
+        """What every `{{ }}` prints, cleaned (`clean_text`) before it is escaped; text already
+        escaped (`Markup`, a macro's output, `join`) stays escaped."""
+        if isinstance(value, str):
+            cleaned = clean_text(value)
+            return Markup(cleaned) if isinstance(value, Markup) else cleaned
+        return value
 
     return Environment(
-        loader=PackageLoader("otklik", "templates/reports"), autoescape=select_autoescape(["html"])
+        loader=PackageLoader("otklik", "templates/reports"),
+        autoescape=select_autoescape(["html"]),
+        finalize=finalize,
     )
 
 
