@@ -40,6 +40,16 @@ invoke: $(STAMP)
 		{ echo "usage: make invoke FUNCTION=<LogicalId> EVENT=<file>"; exit 2; }
 	$(BIN)/python -m local.invoke $(FUNCTION) $(EVENT)
 
+# Dead letters: list a dead-letter queue's messages with the reasons their consumers gave, e.g.
+#   make redrive QUEUE=RoutingDeadLetterQueue        (or QUEUE=routing)
+# and move them back to their queue with MOVE=1. Against AWS_ENDPOINT_URL: the local run's moto
+# when unset, real AWS when empty (then also PREFIX=<stack>-). BODY=1 prints the bodies.
+.PHONY: redrive
+redrive: $(STAMP)
+	@test -n "$(QUEUE)" || { echo "usage: make redrive QUEUE=<logical name> [MOVE=1]"; exit 2; }
+	$(BIN)/python -m local.redrive $(QUEUE) $(if $(MOVE),--move) $(if $(BODY),--body) \
+		$(if $(PREFIX),--prefix $(PREFIX))
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

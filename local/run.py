@@ -300,6 +300,13 @@ class LocalSystem:
             mailbox=mailbox(self.aws.endpoint_url) if self.aws.endpoint_url else None,
             namespace=self.namespace,
         )
+        from local.ops import blueprint as ops
+
+        # /ops: each dead-letter queue's messages with their reasons (local/ops.py)
+        self.app.register_blueprint(
+            ops(self.created, endpoint_url=self.aws.endpoint_url, region=region),
+            url_prefix="/ops",
+        )
         self._server = make_server(self.host, self.port, self.app, threaded=True)
         self.workers.start()
         if block:
@@ -363,6 +370,7 @@ def banner(system: LocalSystem) -> str:
         f"  Страница сотрудников / staff page:        {system.url}/",
         f"  Имитатор мониторинга / monitoring sim:    {system.url}/sim",
         f"  Отправленные письма / sent e-mails:        {system.url}/mail",
+        f"  Недоставленные / dead letters:            {system.url}/ops/",
         f"  API:                                      {system.url}/api/v1/...",
         f"  AWS (DynamoDB, SQS, SES):                 {aws}",
         f"  Очереди / queue consumers:                {consumers or '—'}",

@@ -94,6 +94,8 @@ export function timelinePhrase(entry, departmentName = (d) => d) {
       return `Ответ (${d.kind ? name("draft_kinds", d.kind) : "—"}) опубликован: ${d.url || ""}`;
     case "publication_failed":
       return `Автоматическая публикация не удалась: ${d.reason || ""}. Опубликуйте ответ вручную`;
+    case "anonymised":
+      return "Персональные данные автора удалены по сроку хранения";
     case "withdrawn":
       return `Куратор отозвал сообщение${d.comment ? `: ${d.comment}` : ""}${recordedBy(d)}`;
     case "deadline_warning":

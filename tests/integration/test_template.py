@@ -555,3 +555,20 @@ def test_outputs_name_the_api_tables_and_queues():
     for logical_id in [*TABLES, *CONSUMERS]:
         name = logical_id + ("Name" if logical_id.endswith("Table") else "Url")
         assert outputs[name]["Value"] == {"Ref": logical_id}
+
+
+# -- dead letters (tests/integration/test_dead_letters.py has the rest) --------------------------
+
+
+@pytest.mark.parametrize(("queue", "consumer"), sorted(CONSUMERS.items()))
+def test_the_transformed_role_of_a_consumer_sends_only_to_its_own_dead_letter_queue(
+    transformed, queue, consumer
+):
+    role = transformed["Resources"][f"{consumer}Role"]["Properties"]
+    dlqs = {q.replace("Queue", "DeadLetterQueue") for q in CONSUMERS}
+    reached = set()
+    for policy in role.get("Policies") or []:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            text = json.dumps(statement.get("Resource"))
+            reached |= {d for d in dlqs if f'"{d}"' in text}
+    assert reached == {queue.replace("Queue", "DeadLetterQueue")}

@@ -9,8 +9,10 @@ the SLA policy come in as arguments.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from dataclasses import replace as dataclass_replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -32,6 +34,7 @@ from otklik.domain.timers import Timer, timer_key
 from otklik.domain.transitions import Step
 from otklik.domain.values import (
     Attachment,
+    Author,
     Comment,
     Contribution,
     Draft,
@@ -49,6 +52,21 @@ from otklik.domain.values import (
 # A detection time typed in by hand may run a little ahead of our clock (the monitoring
 # system's clock, rounding to the minute); more than this is a typing mistake.
 DETECTION_CLOCK_SKEW = timedelta(minutes=5)
+
+# What stands in the place of a citizen's personal data once the retention period has passed.
+RETENTION_MARKER = "[удалено по сроку хранения]"
+# The timeline actions that close a case (the last of them is when it closed).
+CLOSING_ACTIONS = frozenset({"returned_to_curator", "not_processable", "withdrawn", "published"})
+# The personal data `anonymise` replaces, as the event names them.
+ERASED_FIELDS = (
+    "message.author.id",
+    "message.author.name",
+    "message.author.url",
+    "message.text",
+    "message.attachments",
+    "publications.original",
+    "author name in drafts, contributions and publications",
+)
 
 
 @dataclass
@@ -75,6 +93,7 @@ class Case:
     escalations: list[Escalation] = field(default_factory=list)
     publications: list[Publication] = field(default_factory=list)  # proof of each publication
     publication_failure: PublicationFailure | None = None  # the adapter gave up; publish by hand
+    anonymised_at: datetime | None = None  # the citizen's personal data replaced (retention)
     events: list[ev.Event] = field(default_factory=list, compare=False)
 
     # -- intake (clause 9) ---------------------------------------------------------------------
@@ -582,6 +601,78 @@ class Case:
             e.timer == timer and e.kind == kind and e.level == level for e in self.escalations
         )
 
+    # -- retention of personal data (152-FZ) -----------------------------------------------------
+
+    def anonymise(self, actor: Actor, *, now: datetime, retention_months: int) -> bool:
+        """The retention period has passed since the case closed: the citizen's name, profile
+        link, author id, text and attachments (in the message and in the copies of the post in
+        the proof of publication) are replaced by `RETENTION_MARKER`, and so is the author's
+        name where our drafts and contributions addressed them. What officials did, when, and
+        the links of the published answers stay: the timeline and the audit keep who did what.
+
+        The system's step alone, on a closed case whose period has passed; once (False if the
+        case is anonymised already). No row of the state machine: it is no step of the
+        regulation's flow, changes no status, and is allowed from every closed status."""
+        if actor.role is not Role.SYSTEM:
+            raise Forbidden("Обезличивание по сроку хранения выполняет только система.")
+        if self.anonymised_at is not None:
+            return False
+        if not self.closed:
+            raise InvalidTransition("Сообщение не закрыто: персональные данные ещё нужны.")
+        due = self.retention_due(retention_months)
+        if due is None or now < due:
+            raise InvalidTransition("Срок хранения персональных данных ещё не истёк.")
+        closed_at = self.closed_at
+        names = _name_parts(self.message.author.name)
+        m = self.message
+        self.message = Message(
+            external_id=m.external_id,
+            detected_at=m.detected_at,
+            network=m.network,
+            url=m.url,
+            author=_anonymous(m.author),
+            text=RETENTION_MARKER,
+            topic=m.topic,
+            location=m.location,
+            importance=m.importance,
+            curator=m.curator,
+            attachments=_erased_attachments(m.attachments),
+        )
+        for draft in self.drafts:
+            draft.text = _without_names(draft.text, names)
+        for contribution in self.contributions.values():
+            if contribution.text:
+                contribution.text = _without_names(contribution.text, names)
+        self.publications = [replace_publication(p, names) for p in self.publications]
+        self.anonymised_at = now
+        self._raise(
+            actor,
+            ev.PersonalDataErased(
+                self.case_id,
+                now,
+                retention_months=retention_months,
+                closed_at=closed_at.isoformat() if closed_at else "",
+                erased=ERASED_FIELDS,
+            ),
+        )
+        self._bump()
+        return True
+
+    @property
+    def closed_at(self) -> datetime | None:
+        """When the case closed (its last closing step), or None while it is open."""
+        if not self.closed:
+            return None
+        closing = [e.at for e in self.timeline if e.action in CLOSING_ACTIONS]
+        if closing:
+            return max(closing)
+        return self.timeline[-1].at if self.timeline else self.received_at
+
+    def retention_due(self, retention_months: int) -> datetime | None:
+        """When the citizen's personal data in a closed case are to be erased; None if open."""
+        closed_at = self.closed_at
+        return add_months(closed_at, retention_months) if closed_at is not None else None
+
     # -- what others read ----------------------------------------------------------------------
 
     @property
@@ -747,6 +838,57 @@ _DECIDED = {
     DraftStatus.PUBLISHED: CuratorEvent.APPROVED,
     DraftStatus.RETURNED: CuratorEvent.RETURNED,
 }
+
+
+def add_months(at: datetime, months: int) -> datetime:
+    """The same instant `months` calendar months later (the day clamped to the month's end)."""
+    index = at.year * 12 + at.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    last_day = (following - timedelta(days=1)).day
+    return at.replace(year=year, month=month, day=min(at.day, last_day))
+
+
+def _anonymous(author: Author) -> Author:
+    return Author(id=RETENTION_MARKER, name=RETENTION_MARKER, url=RETENTION_MARKER)
+
+
+def _erased_attachments(attachments: Iterable[Attachment]) -> tuple[Attachment, ...]:
+    """Each attachment's link replaced; its type (photo, video) stays, which says nothing of
+    the citizen."""
+    return tuple(Attachment(a.type, RETENTION_MARKER) for a in attachments)
+
+
+def _name_parts(name: str) -> tuple[str, ...]:
+    """The author's name, whole and word by word (words of three letters or more), longest
+    first, so "Ирина Петрова" goes before "Ирина"."""
+    name = " ".join((name or "").split())
+    words = [w for w in re.split(r"[^\w-]+", name) if len(w) >= 3]
+    return tuple(sorted({name, *words} - {""}, key=len, reverse=True))
+
+
+def _without_names(text: str, names: tuple[str, ...]) -> str:
+    for part in names:
+        text = re.sub(rf"(?<!\w){re.escape(part)}(?!\w)", RETENTION_MARKER, text)
+    return text
+
+
+def replace_publication(publication: Publication, names: tuple[str, ...]) -> Publication:
+    """A proof of publication without the citizen's personal data: the copy of their post
+    erased, their name taken out of our reply; the links, times and who published stay."""
+    original = publication.original
+    return dataclass_replace(
+        publication,
+        text=_without_names(publication.text, names),
+        original=PostCopy(
+            original.url,
+            RETENTION_MARKER,
+            _anonymous(original.author),
+            original.detected_at,
+            _erased_attachments(original.attachments),
+        ),
+    )
 
 
 def require_registrar(actor: Actor) -> None:

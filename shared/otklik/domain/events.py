@@ -223,3 +223,16 @@ class DeadlineEscalated(Event):
     @property
     def action(self) -> str:
         return f"deadline_{self.kind}"
+
+
+@dataclass(frozen=True)
+class PersonalDataErased(Event):
+    """The retention period after the case closed has passed: the citizen's personal data in it
+    are replaced by a marker (152-FZ). Nobody is told; the timeline and the audit keep it."""
+
+    action = "anonymised"
+    detail_fields = ("retention_months", "closed_at", "erased")
+
+    retention_months: int = 0
+    closed_at: str = ""  # ISO 8601: when the case closed, which the period counts from
+    erased: tuple[str, ...] = ()  # which fields, by name

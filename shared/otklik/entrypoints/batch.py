@@ -1,14 +1,25 @@
 """Queue consumers' plumbing: validate each SQS record, process it, report partial failures.
 
-A record whose step fails is reported back to SQS alone, so the rest of the batch is not retried;
-after the queue's maxReceiveCount it lands in the dead-letter queue. A malformed record would
-fail the same way every time, so it goes to the dead-letter queue at once, with the reason as a
-message attribute. A message id seen before is dropped, so a redelivery has no second effect.
+A record whose step fails is reported back to SQS alone, so the rest of the batch is not retried.
+Nothing reaches a dead-letter queue without its reason (a message attribute `reason`, which
+`make redrive` and the local run's /ops page show):
+- a malformed record would fail the same way every time: it goes there at once, the reason
+  naming the fields that are wrong (never their values);
+- a record whose step keeps failing goes there on its last allowed delivery (SQS's
+  `ApproximateReceiveCount` has reached the queue's maxReceiveCount, which the function reads
+  from `QUEUE_MAX_RECEIVES`, set per consumer in template.yaml): the consumer sends it itself,
+  with the exception's type and message, and reports it done, so SQS never moves it silently.
+  Without `QUEUE_MAX_RECEIVES` (0) SQS's own redrive is all there is.
+If sending to the dead-letter queue fails, the record is reported failed as before (SQS then
+moves it itself, without a reason: late, never lost). A message id seen before is dropped, so a
+redelivery has no second effect. Logs name a record by its message id and a message's fields
+by name: what a message holds (a citizen's name, a text) never goes into a log or a reason.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
 from typing import TypeVar, get_type_hints
@@ -28,6 +39,9 @@ M = TypeVar("M", bound="QueueMessage")
 # SQS keeps a message 14 days at most; a consumed id is remembered a little longer.
 CONSUMED_LIFETIME = 15 * 24 * 3600
 DONE = {"done": True}
+REASON_LIMIT = 1000  # characters of a dead letter's reason (a message attribute)
+ERROR_LIMIT = 300  # characters of an exception's message in it
+MAX_RECEIVES_ENV = "QUEUE_MAX_RECEIVES"
 logger = Logger(service="otklik")
 
 
@@ -84,14 +98,37 @@ def consume(
     concurrent deliveries never both run the step, and a failed step releases the claim for the
     redelivery."""
 
+    max_receives = max_receives_from_env()
+
     def handle(record: SQSRecord) -> None:
         try:
             message = schema.parse(json.loads(record.body))
         except ValueError as error:
-            reason = f"malformed message: {error}"[:1000]
-            logger.error(reason, extra={"message_id": record.message_id})
+            reason = f"malformed message: {error}"[:REASON_LIMIT]
+            logger.error(reason, extra={"message_id": record.message_id, "consumer": consumer})
             deps.bus.dead_letter(record.event_source_arn, record.body, reason)
             return
+        try:
+            run_once(message, record)
+        except Exception as error:
+            if not last_delivery(record, max_receives):
+                raise
+            reason = failure_reason(error, message, max_receives)
+            logger.error(
+                "dead-lettered on its last delivery",
+                extra={"message_id": record.message_id, "consumer": consumer, "reason": reason},
+            )
+            try:
+                deps.bus.dead_letter(record.event_source_arn, record.body, reason)
+            except Exception:
+                logger.exception(
+                    "could not dead-letter the record; SQS will",
+                    extra={"message_id": record.message_id, "consumer": consumer},
+                )
+                raise error from None
+            return  # done: it waits in the dead-letter queue, with its reason
+
+    def run_once(message: M, record: SQSRecord) -> None:
         key = consumed_key(consumer, getattr(message, "message_id", record.message_id))
         seen = deps.keys.seen(key)
         if seen is not None and not seen.get("in_progress"):
@@ -111,6 +148,63 @@ def consume(
         processor=BatchProcessor(event_type=EventType.SQS),
         context=context,
     )
+
+
+def max_receives_from_env() -> int:
+    """The queue's maxReceiveCount as the template tells this function; 0 if it does not."""
+    try:
+        return max(0, int(os.environ.get(MAX_RECEIVES_ENV) or 0))
+    except ValueError:
+        return 0
+
+
+def last_delivery(record: SQSRecord, max_receives: int) -> bool:
+    """Whether SQS will not deliver this record again if it fails now."""
+    if max_receives <= 0:
+        return False
+    try:
+        count = int(record.attributes.approximate_receive_count or 1)
+    except (TypeError, ValueError):
+        return False
+    return count >= max_receives
+
+
+def failure_reason(error: BaseException, message: QueueMessage, max_receives: int) -> str:
+    """Why a record gave up: the exception's type and (truncated) message, and the fields the
+    message had, by name only. A value of the message that the exception's text repeats is
+    replaced by its field's name (`<context.event.text>`)."""
+    text = " ".join(_scrub(str(error), message).split())
+    if len(text) > ERROR_LIMIT:
+        text = text[: ERROR_LIMIT - 1] + "…"
+    names = sorted([f.name for f in fields(message) if f.name != "extra"] + list(message.extra))
+    reason = (
+        f"failed on its last delivery ({max_receives} of {max_receives}): "
+        f"{type(error).__name__}: {text or '-'}; fields: {', '.join(names)}"
+    )
+    return reason[:REASON_LIMIT]
+
+
+def _scrub(text: str, message: QueueMessage) -> str:
+    plain = {f.name: getattr(message, f.name) for f in fields(message) if f.name != "extra"}
+    leaves = sorted(_strings({**message.extra, **plain}), key=lambda kv: -len(kv[1]))
+    for name, value in leaves:
+        if len(value) >= 3:
+            text = text.replace(value, f"<{name}>")
+    return text
+
+
+def _strings(value, path: str = ""):
+    """(dotted field name, text) of every string inside a message body."""
+    if isinstance(value, str):
+        yield path or "body", value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item, path)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        yield path or "body", str(value)
 
 
 def _lease(context) -> int:

@@ -1,8 +1,10 @@
 """The deadline sweeper (clauses 21-22): warn before a running timer ends, record and escalate a
-breach after, each exactly once per timer and level, and re-drive anything left in the outbox.
+breach after, each exactly once per timer and level, re-drive anything left in the outbox, and
+anonymise the closed cases whose retention period has passed (152-FZ, `otklik.service.retention`).
 
 It reads only open cases whose next deadline is within the warning horizon (a Query on the
-sparse index), so its cost follows what is due, never the history of closed cases.
+sparse index), so its cost follows what is due, never the history of closed cases; the
+retention pass reads only receipts coming of age, in bounded batches (its module says how).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from otklik.domain.policy import SlaPolicy
 from otklik.domain.roles import SYSTEM_ACTOR, Audience
 from otklik.service.cases import commit
 from otklik.service.deps import Deps
+from otklik.service.retention import RetentionReport, anonymise_due
 
 logger = Logger(service="otklik-sweeper")
 
@@ -30,6 +33,7 @@ class SweepReport:
     relayed: int = 0
     conflicts: int = 0
     failures: list[str] = field(default_factory=list)
+    retention: RetentionReport = field(default_factory=RetentionReport)
 
 
 def sweep(deps: Deps, now: datetime) -> SweepReport:
@@ -52,6 +56,10 @@ def sweep(deps: Deps, now: datetime) -> SweepReport:
         except Exception:  # one broken case must not stop the others being watched
             logger.exception("sweep failed for a case", extra={"case_id": case_id})
             report.failures.append(case_id)
+    try:  # after the deadlines, which matter more; a failure here never stops them
+        report.retention = anonymise_due(deps, now)
+    except Exception:
+        logger.exception("the retention pass failed")
     return report
 
 
