@@ -534,11 +534,14 @@ def test_a_replayed_curator_callback_with_the_same_delivery_id_changes_nothing(a
     assert first["status"] == "rework"
     before = (desk.case(case.case_id).version, desk.audit(case.case_id))
 
-    # the same delivery again, re-signed later, even with another body: nothing happens
-    for replay in (body, {**body, "event": "draft_approved"}, {**body, "comment": "Иначе"}):
-        reply = api.signed(CALLBACKS, replay, headers=delivery)
-        assert reply.status == 200, reply.body
-        assert reply["status"] == "rework"
+    # the same delivery again, re-signed later: nothing happens
+    reply = api.signed(CALLBACKS, body, headers=delivery)
+    assert reply.status == 200, reply.body
+    assert reply["status"] == "rework"
+    # the same delivery id for another decision: refused, and nothing happens either
+    for reused in ({**body, "event": "draft_approved"}, {**body, "comment": "Иначе"}):
+        reply = api.signed(CALLBACKS, reused, headers=delivery)
+        assert reply.status == 409, reply.body
     assert (desk.case(case.case_id).version, desk.audit(case.case_id)) == before
 
 
