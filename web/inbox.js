@@ -1,6 +1,9 @@
 // The inbox: the cases of one's role as the server orders them (what awaits one's decision
 // first, then by the nearest deadline), with filters kept in the address and a live countdown
 // of each case's nearest deadline. Refreshed quietly every minute while it is on screen.
+// The server sends it a page at a time (GET /api/v1/cases?limit=&cursor=): «Показать ещё» under
+// the table loads the next page, by itself as it scrolls into view; a change of the filters
+// starts again from the first page.
 
 import { ApiError, api } from "./api.js";
 import { append, clear, h } from "./dom.js";
@@ -129,30 +132,110 @@ export function renderInbox(filters, ctx) {
   loadInbox(ctx);
 }
 
-let inboxRequests = 0;
+const PAGE = 50; // the server's default page
+const MAX_PAGE = 200; // the most the server sends at once
 
-/** Ask the server for the inbox of the current filters; `quiet` keeps errors off the screen
- * (the periodic refresh). */
+let inboxRequests = 0;
+let nextCursor = null; // of the page after what is shown; null: all is shown
+let loadingMore = false;
+let moreObserver = null;
+
+function pageUrl(limit, cursor) {
+  const query = new URLSearchParams(filtersQuery(state.filters));
+  if (limit !== PAGE) query.set("limit", String(limit));
+  if (cursor) query.set("cursor", cursor);
+  const text = query.toString();
+  return `/api/v1/cases${text ? `?${text}` : ""}`;
+}
+
+/** Ask the server for the inbox of the current filters from its first page; `quiet` keeps
+ * errors off the screen (the periodic refresh), and fetches as many cases as are shown so the
+ * list does not shrink under the official's eyes. */
 export async function loadInbox(ctx, { quiet = false } = {}) {
   const nav = state.nav;
   const request = ++inboxRequests; // only the latest request's answer is shown
-  const query = filtersQuery(state.filters);
+  const want = quiet ? Math.max(PAGE, state.cases.length) : PAGE;
   const errorEl = document.getElementById("inbox-error");
   try {
-    const data = await api("GET", `/api/v1/cases${query ? `?${query}` : ""}`);
-    if (nav !== state.nav || state.view !== "inbox" || request !== inboxRequests) return;
-    state.cases = data.cases || [];
+    let cases = [];
+    let cursor = null;
+    do {
+      const limit = Math.min(MAX_PAGE, Math.max(PAGE, want - cases.length));
+      const data = await api("GET", pageUrl(limit, cursor));
+      if (nav !== state.nav || state.view !== "inbox" || request !== inboxRequests) return;
+      cases = cases.concat(data.cases || []);
+      cursor = data.cursor || null;
+    } while (cursor && cases.length < want);
+    state.cases = cases;
+    nextCursor = cursor;
+    loadingMore = false;
     errorEl.hidden = true;
-    paintInbox();
+    paintInbox(ctx);
   } catch (error) {
     if (nav !== state.nav || request !== inboxRequests) return;
-    if (error instanceof ApiError && error.status === 401) {
-      ctx.signedOut("Сеанс завершён. Войдите снова.");
-      return;
-    }
-    if (quiet) return;
-    showError(errorEl, error);
+    handleError(ctx, error, errorEl, quiet);
   }
+}
+
+/** The next page, added under what is shown. */
+async function loadMore(ctx) {
+  if (!nextCursor || loadingMore) return;
+  loadingMore = true;
+  const nav = state.nav;
+  const request = inboxRequests; // a fresh load (filters, refresh) makes this answer stale
+  const errorEl = document.getElementById("inbox-error");
+  const button = document.getElementById("inbox-more");
+  if (button) {
+    button.disabled = true;
+    button.textContent = "Загрузка…";
+  }
+  try {
+    const data = await api("GET", pageUrl(PAGE, nextCursor));
+    if (nav !== state.nav || state.view !== "inbox" || request !== inboxRequests) return;
+    const shown = new Set(state.cases.map((c) => c.case_id));
+    state.cases = state.cases.concat((data.cases || []).filter((c) => !shown.has(c.case_id)));
+    nextCursor = data.cursor || null;
+    errorEl.hidden = true;
+    loadingMore = false;
+    paintInbox(ctx);
+  } catch (error) {
+    if (nav !== state.nav || request !== inboxRequests) return;
+    loadingMore = false;
+    if (button) {
+      button.disabled = false;
+      button.textContent = "Показать ещё";
+    }
+    handleError(ctx, error, errorEl, false);
+  }
+}
+
+function handleError(ctx, error, errorEl, quiet) {
+  if (error instanceof ApiError && error.status === 401) {
+    ctx.signedOut("Сеанс завершён. Войдите снова.");
+    return;
+  }
+  if (quiet) return;
+  showError(errorEl, error);
+}
+
+/** «Показать ещё», pressed by itself when it scrolls into view. */
+function moreButton(ctx) {
+  const button = h(
+    "button",
+    { type: "button", class: "secondary", id: "inbox-more" },
+    "Показать ещё",
+  );
+  button.addEventListener("click", () => loadMore(ctx));
+  if ("IntersectionObserver" in window) {
+    moreObserver = new IntersectionObserver(
+      (seen) => {
+        if (seen.some((e) => e.isIntersecting)) loadMore(ctx);
+      },
+      { rootMargin: "200px" },
+    );
+    moreObserver.observe(button);
+  }
+  return h("p", { class: "inbox-more" }, button);
 }
 
 function nearestDeadline(c) {
@@ -162,7 +245,7 @@ function nearestDeadline(c) {
 
 function caseRow(c) {
   const nearest = nearestDeadline(c);
-  const excerpt = c.text.length > 160 ? `${c.text.slice(0, 157)}…` : c.text;
+  const excerpt = c.text.length > 160 ? `${c.text.slice(0, 157).trimEnd()}…` : c.text;
   return h(
     "tr",
     { "data-case-id": c.case_id, "data-status": c.status, "data-row-level": "ok" },
@@ -199,14 +282,21 @@ function caseRow(c) {
   );
 }
 
-function paintInbox() {
+function paintInbox(ctx) {
   const holder = document.getElementById("inbox-list");
+  if (!holder) return;
   const focusedId = document.activeElement?.closest?.("[data-case-id]")?.dataset.caseId;
+  const moreFocused = document.activeElement?.id === "inbox-more";
+  if (moreObserver) {
+    moreObserver.disconnect();
+    moreObserver = null;
+  }
   clear(holder);
   const cases = state.cases;
   const count = document.getElementById("inbox-count");
   count.textContent = cases.length
-    ? `Показано ${counted(cases.length, ["сообщение", "сообщения", "сообщений"])}`
+    ? `Показано ${counted(cases.length, ["сообщение", "сообщения", "сообщений"])}` +
+      (nextCursor ? " — есть ещё" : "")
     : "";
   if (!cases.length) {
     append(holder, [h("p", { class: "empty" }, "Сообщений нет.")]);
@@ -219,7 +309,8 @@ function paintInbox() {
     h("thead", {}, h("tr", {}, COLUMNS.map((t) => h("th", { scope: "col" }, t)))),
     h("tbody", {}, cases.map(caseRow)),
   );
-  append(holder, [table]);
+  append(holder, [table, nextCursor ? moreButton(ctx) : null]);
   tick();
   if (focusedId) holder.querySelector(`[data-case-id="${CSS.escape(focusedId)}"] a`)?.focus();
+  else if (moreFocused) document.getElementById("inbox-more")?.focus();
 }

@@ -1,7 +1,8 @@
 """StaffApiFunction: login, the inbox, the case view, triage and the publication record."""
 
-import time
+from dataclasses import replace
 
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 
 from otklik.bootstrap import deps
@@ -18,26 +19,51 @@ from otklik.entrypoints.schemas import (
     localise,
 )
 from otklik.entrypoints.views import case_summary, notice_view
-from otklik.service import cases, inbox, reports
+from otklik.service import cases, inbox, reports, signin
 
 app = http.resolver()
+logger = Logger(service="otklik-signin")
+
+
+@app.exception_handler(signin.TooManyAttempts)
+def too_many_attempts(error: signin.TooManyAttempts):
+    answer = http.error_response(429, error.code, error.message)
+    answer.headers["Retry-After"] = str(error.retry_after)
+    return answer
 
 
 @app.post("/api/v1/auth/login")
 def login():
     d = deps()
     body = http.parse(app, LoginIn)
+    now = http.now()
+    client = app.current_event.request_context.http.source_ip or ""
+    attempt = signin.Attempt(body.login, client)
+    signin.check(d, attempt, now)  # a held login or client costs no scrypt (429)
     member = d.directory.staff(body.login)
     # An unknown login costs the same scrypt as a known one, so timing tells no login apart.
     stored = member.password_hash if member is not None else auth.UNKNOWN_LOGIN_HASH
     if not auth.check_password(body.password, stored) or member is None or not member.active:
+        signin.failed(d, attempt, now)  # 429 if this one locks
         raise http.HttpError(401, "unauthorized", "Неверный логин или пароль.")
+    signin.succeeded(d, attempt)
+    if auth.needs_rehash(stored):
+        _rehash(d, member, body.password)
     token = auth.issue_token(
-        member.login, d.settings.token_secret, time.time(), d.settings.token_ttl_minutes
+        member.login, d.settings.token_secret, now.timestamp(), d.settings.token_ttl_minutes
     )
     return http.json_response(
         200, {"token": token, "expires_in": d.settings.token_ttl_minutes * 60}
     )
+
+
+def _rehash(d, member, password: str) -> None:
+    """A hash made with older scrypt parameters is stored again with the current ones, now
+    that the password is known; a failure to store it never fails the sign-in."""
+    try:
+        d.directory.put_staff(replace(member, password_hash=auth.hash_password(password)))
+    except Exception:  # the next good sign-in tries again
+        logger.exception("password rehash failed", extra={"login": member.login})
 
 
 @app.post("/api/v1/auth/logout")
@@ -70,15 +96,22 @@ def list_cases():
     d = deps()
     actor = http.caller(app, d)
     q = app.current_event.query_string_parameters or {}
-    found = inbox.inbox(
+    page = inbox.inbox_page(
         d,
         actor,
         now=http.now(),
+        limit=q.get("limit"),
+        cursor=q.get("cursor") or None,
         status=q.get("status") or None,
         department=q.get("department") or None,
         overdue=(q.get("overdue") or "").lower() in ("1", "true", "yes"),
     )
-    return http.json_response(200, {"cases": [case_summary(c, d.display_tz) for c in found]})
+    summaries = []
+    for case in page.cases:
+        summary = case_summary(case, d.display_tz)
+        summary["text"] = inbox.shorten(summary["text"])  # all of it in the case view
+        summaries.append(summary)
+    return http.json_response(200, {"cases": summaries, "cursor": page.cursor})
 
 
 @app.post("/api/v1/cases")

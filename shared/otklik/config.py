@@ -6,10 +6,13 @@ nothing it does not use and tests can point a fresh process anywhere.
 
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
+from urllib.parse import urlsplit
 
 
 class SettingsError(RuntimeError):
@@ -21,6 +24,132 @@ def _required(name: str) -> str:
     if not value:
         raise SettingsError(f"environment variable {name} is required")
     return value
+
+
+@dataclass(frozen=True)
+class SigninRule:
+    """When wrong passwords hold a login (or a client) back: the `failures`-th wrong password
+    within `window` seconds (counted from the first) locks it for `lock` seconds; before that,
+    each wrong password after the first `free` ones makes the next attempt wait `delay` seconds,
+    doubling each time up to `max_delay` (no delay if `free` >= `failures`)."""
+
+    failures: int
+    window: int
+    lock: int
+    free: int
+    delay: int = 1
+    max_delay: int = 30
+
+    def wait_after(self, failures: int) -> int:
+        """Seconds the next attempt must wait after `failures` wrong passwords (below the lock)."""
+        if failures <= self.free:
+            return 0
+        return min(self.delay * 2 ** (failures - self.free - 1), self.max_delay)
+
+
+@dataclass(frozen=True)
+class SigninRules:
+    """Per login: the 6th wrong password in 15 minutes locks it for 15 minutes, the 3rd-5th make
+    the next attempt wait 1, 2, 4 s. Per client (source IP): the 30th locks the client for 15
+    minutes, whatever logins it tried (an office behind one address has room for typos)."""
+
+    login: SigninRule = SigninRule(failures=6, window=900, lock=900, free=2)
+    client: SigninRule = SigninRule(failures=30, window=900, lock=900, free=30)
+
+    @classmethod
+    def from_env(cls) -> SigninRules:
+        env = os.environ.get
+        base = cls()
+        return cls(
+            login=SigninRule(
+                failures=int(env("SIGNIN_LOGIN_FAILURES") or base.login.failures),
+                window=base.login.window,
+                lock=int(env("SIGNIN_LOCK_MINUTES") or base.login.lock // 60) * 60,
+                free=base.login.free,
+            ),
+            client=SigninRule(
+                failures=int(env("SIGNIN_CLIENT_FAILURES") or base.client.failures),
+                window=base.client.window,
+                lock=int(env("SIGNIN_LOCK_MINUTES") or base.client.lock // 60) * 60,
+                free=int(env("SIGNIN_CLIENT_FAILURES") or base.client.free),
+            ),
+        )
+
+
+# A secret that signs must be long and unpredictable: at least this many characters, and at
+# least this many bits by the Shannon estimate of its characters (`openssl rand -hex 32` gives
+# 64 characters, about 250 bits, and `-hex 16` about 115; a word with digits, well under 100).
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_BITS = 100
+
+# The secrets of the local run, the tests and the benchmarks: public in git, so refused in a
+# deployment whatever their strength; accepted, like any weak secret, only where development
+# is allowed (`dev_secrets_allowed`).
+KNOWN_DEV_SECRETS = frozenset(
+    {
+        "dev-secret",
+        "dev-token-secret-of-the-local-run-only",
+        "integration-webhook-secret",
+        "integration-token-secret-0123456789abcdef",
+        "e2e-webhook-secret",
+        "e2e-token-secret-0123456789abcdef012345",
+        "bench-webhook-secret-0123456789",
+        "bench-token-secret-0123456789abcdef0123456789",
+        "test-secret",
+        "test-token-secret",
+    }
+)
+
+
+def secret_bits(value: str) -> float:
+    """The Shannon estimate of `value`'s entropy: its length times the entropy of its
+    characters' frequencies (a repeated or short alphabet scores low)."""
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    total = len(value)
+    per_char = -sum(c / total * math.log2(c / total) for c in counts.values())
+    return per_char * total
+
+
+def weak_secret(value: str) -> str | None:
+    """Why `value` is too weak to sign with, or None if it is strong enough."""
+    if value in KNOWN_DEV_SECRETS:
+        return "is a development value published in the repository"
+    if len(value) < MIN_SECRET_LENGTH:
+        return f"has {len(value)} characters, fewer than {MIN_SECRET_LENGTH}"
+    bits = round(secret_bits(value))
+    if bits < MIN_SECRET_BITS:
+        return f"has about {max(bits, 0)} bits of entropy, fewer than {MIN_SECRET_BITS}"
+    return None
+
+
+def dev_secrets_allowed() -> bool:
+    """Weak secrets are allowed only in development: `OTKLIK_ALLOW_DEV_SECRETS=1`, or AWS is an
+    emulator on this machine (`AWS_ENDPOINT_URL` on localhost or 127.0.0.1, as in the local run
+    and the tests). A deployment has neither."""
+    if (os.environ.get("OTKLIK_ALLOW_DEV_SECRETS") or "").strip().lower() in ("1", "true", "yes"):
+        return True
+    endpoint = (os.environ.get("AWS_ENDPOINT_URL") or "").strip()
+    if not endpoint:
+        return False
+    host = urlsplit(endpoint if "//" in endpoint else f"//{endpoint}").hostname or ""
+    return host in ("localhost", "127.0.0.1", "::1") or host.endswith(".localhost")
+
+
+def check_secrets(named: dict[str, tuple[str, ...]]) -> None:
+    """Refuse to start on a weak secret (SettingsError names the variable, never the value)."""
+    if dev_secrets_allowed():
+        return
+    for name, values in named.items():
+        for position, value in enumerate(values, 1):
+            reason = weak_secret(value)
+            if reason:
+                which = f"value {position} of {name}" if len(values) > 1 else name
+                raise SettingsError(
+                    f"{which} {reason}; refusing to start. Generate a strong secret, e.g. "
+                    "`openssl rand -hex 32`, and deploy with it (see README, Security)."
+                )
 
 
 @dataclass(frozen=True)
@@ -43,10 +172,18 @@ class Settings:
     mail_sender: str
     monitoring_base_url: str | None
     repeat_window_days: int
+    signin: SigninRules = field(default_factory=SigninRules)
 
     @classmethod
     def from_env(cls) -> Settings:
         env = os.environ.get
+        webhook_secrets = tuple(
+            s.strip() for s in _required("MONITORING_WEBHOOK_SECRET").split(",") if s.strip()
+        )
+        token_secret = _required("STAFF_TOKEN_SECRET")
+        check_secrets(
+            {"MONITORING_WEBHOOK_SECRET": webhook_secrets, "STAFF_TOKEN_SECRET": (token_secret,)}
+        )
         return cls(
             region=env("AWS_REGION") or env("AWS_DEFAULT_REGION") or "eu-central-1",
             endpoint_url=env("AWS_ENDPOINT_URL") or None,
@@ -60,15 +197,14 @@ class Settings:
             publishing_queue_url=_required("PUBLISHING_QUEUE_URL"),
             monitoring_queue_url=_required("MONITORING_QUEUE_URL"),
             # Several comma-separated secrets are accepted so one can be rotated at a time.
-            webhook_secrets=tuple(
-                s.strip() for s in _required("MONITORING_WEBHOOK_SECRET").split(",") if s.strip()
-            ),
-            token_secret=_required("STAFF_TOKEN_SECRET"),
+            webhook_secrets=webhook_secrets,
+            token_secret=token_secret,
             token_ttl_minutes=int(env("STAFF_TOKEN_TTL_MINUTES") or 600),
             display_timezone=env("DISPLAY_TIMEZONE") or "Asia/Barnaul",
             mail_sender=env("MAIL_SENDER") or "otklik@example.org",
             monitoring_base_url=env("MONITORING_BASE_URL") or None,
             repeat_window_days=int(env("REPEAT_WINDOW_DAYS") or 30),
+            signin=SigninRules.from_env(),
         )
 
 

@@ -10,7 +10,11 @@ Keys (`KeyStore`) live in one namespace, each a kind and an id:
 - `callback:<sha256 of the delivery id or body>`: the case a curator callback changed;
 - `revoked:<token id>`: a signed-out token, until it would have expired (logout);
 - `consumed:<consumer>:<message id>`: a queue message processed, or in progress (consumers);
-- `published:<case id>:<draft id>`: what a network answered when we posted (publishing).
+- `published:<case id>:<draft id>`: what a network answered when we posted (publishing);
+- `signin-failures:<scope>:<id>`: a counter of wrong passwords within the window of the sign-in
+  rule, per login (`login:<sha256 of the login>`) and per client (`client:<source IP>`);
+- `signin-hold:<scope>:<id>`: no sign-in of that login or from that client until `until` (epoch
+  seconds): a short delay after a wrong password, or a lock after too many (service.signin).
 """
 
 from __future__ import annotations
@@ -53,6 +57,14 @@ def consumed_key(consumer: str, message_id: str) -> str:
 
 def published_key(case_id: str, draft_id: str) -> str:
     return f"published:{case_id}:{draft_id}"
+
+
+def signin_failures_key(scope: str, ident: str) -> str:
+    return f"signin-failures:{scope}:{ident}"
+
+
+def signin_hold_key(scope: str, ident: str) -> str:
+    return f"signin-hold:{scope}:{ident}"
 
 
 class DuplicateKey(Exception):
@@ -125,7 +137,12 @@ class KeyStore(Protocol):
         """Write `key` as in progress unless it exists: True if this caller holds it now."""
 
     def release(self, key: str) -> None:
-        """Forget a claim whose work failed, so a redelivery may try again."""
+        """Forget a claim whose work failed, so a redelivery may try again (or any key)."""
+
+    def count(self, key: str, *, lifetime: int) -> int:
+        """Add one to the counter `key`, atomically, and return its new value: 1 if it did not
+        exist or has expired, and then it expires `lifetime` seconds later (a fixed window
+        from the first count; later counts do not extend it)."""
 
 
 class MessageBus(Protocol):

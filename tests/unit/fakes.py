@@ -10,8 +10,8 @@ that the service layer relies on, without any AWS library:
   `ConcurrentModification`; an idempotency key that exists raises `DuplicateKey` (checked first,
   as the adapter reports it first); a commit is all or nothing; the new timeline entries go to the
   audit table, the outbox messages to the outbox table, the keys to the `FakeKeyStore`.
-- `FakeKeyStore`: `seen`/`remember`/`claim`/`release` with a controllable clock (epoch seconds),
-  so lifetimes and leases expire when the test says; results are stored as JSON copies.
+- `FakeKeyStore`: `seen`/`remember`/`claim`/`release`/`count` with a controllable clock (epoch
+  seconds), so lifetimes and leases expire when the test says; results are stored as JSON copies.
 - `FakeBus`: what was sent per queue (bodies as JSON copies, with the `message_id` the relay adds),
   what each relay sent, the outbox records left by a "crashed" process and `relay_stale`, the
   dead letters.
@@ -73,6 +73,7 @@ IN_PROGRESS = {"in_progress": True}
 class _Key:
     result: dict | None
     expires_at: int | None
+    hits: int = 0
 
 
 class FakeKeyStore:
@@ -107,6 +108,13 @@ class FakeKeyStore:
 
     def release(self, key: str) -> None:
         self._keys.pop(key, None)
+
+    def count(self, key: str, *, lifetime: int) -> int:
+        found = self._live(key)
+        if found is None:
+            found = self._keys[key] = _Key(None, int(self.time) + lifetime)
+        found.hits += 1
+        return found.hits
 
     # for the case store (a commit writes keys in its transaction) and for tests
 

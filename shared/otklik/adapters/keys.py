@@ -6,11 +6,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.operand import Path
 
 from otklik.adapters.tables import IdempotencyRecord
 
 IN_PROGRESS = {"in_progress": True}
+# The number attribute of a counter (`count`), beside the model's attributes of the same item.
+_HITS = Path("hits")
 
 
 class DynamoKeyStore:
@@ -43,6 +46,29 @@ class DynamoKeyStore:
 
     def release(self, key: str) -> None:
         IdempotencyRecord(key).delete()
+
+    def count(self, key: str, *, lifetime: int) -> int:
+        """One `UpdateItem` with `ADD hits :1`, atomic under concurrent callers; the expiry is
+        set only by the first count (`if_not_exists`). A counter past its expiry that the TTL
+        has not deleted yet is started again at 1."""
+        now = int(self._clock())
+        until = now + lifetime
+        connection = IdempotencyRecord._get_connection()
+        expires = IdempotencyRecord.expires_at
+        try:
+            answer = connection.update_item(
+                key,
+                actions=[_HITS.add(1), expires.set(expires | until)],
+                condition=IdempotencyRecord.key.does_not_exist() | (expires >= now),
+                return_values="UPDATED_NEW",
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            answer = connection.update_item(  # expired: a new window
+                key, actions=[_HITS.set(1), expires.set(until)], return_values="UPDATED_NEW"
+            )
+        return int(answer["Attributes"]["hits"]["N"])
 
     def _until(self, lifetime: int) -> int:
         return int(self._clock()) + lifetime

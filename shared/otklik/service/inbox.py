@@ -1,8 +1,23 @@
-"""What each official sees: their inbox, sorted by the nearest deadline, and one case."""
+"""What each official sees: their inbox, sorted by the nearest deadline, a page at a time,
+and one case.
+
+A page is the next `limit` cases after a cursor. The cursor is the sort key of the last case
+sent (awaiting the role or not, next due, month and time received, case id), signed with an
+HMAC of the token secret: opaque to the page, and anything else sent as a cursor is a 422,
+never a 500. Being a position in the order rather than an offset, it neither repeats nor skips
+a case when others are added or closed between pages (a case whose deadline moves may move
+past it, as in any live list).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from otklik.domain.case import Case
 from otklik.domain.errors import InvalidInput, NotFound
@@ -44,7 +59,136 @@ def inbox(
         found = [c for c in found if (due := c.next_due()) is not None and due < now]
     focus = FOCUS.get(actor.role, frozenset())
     far = datetime.max.replace(tzinfo=now.tzinfo)
-    return sorted(found, key=lambda c: (c.status not in focus, c.next_due() or far))
+    tz = deps.policy.calendar.tz
+    return sorted(found, key=lambda c: _order(c, focus, far, tz))
+
+
+# The inbox page: how many cases by default and at most, and how much of each text a summary
+# shows (the case view has all of it).
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+SUMMARY_TEXT = 300
+MAX_CURSOR_LENGTH = 512
+_LIMIT_FIELD = f"целое число от 1 до {MAX_LIMIT}"
+_CURSOR_PURPOSE = b"otklik inbox cursor v1:"
+
+
+@dataclass(frozen=True)
+class Page:
+    cases: list[Case]
+    cursor: str | None  # of the next page; None on the last
+
+
+def inbox_page(
+    deps: Deps,
+    actor: Actor,
+    *,
+    now: datetime,
+    limit: str | int | None = None,
+    cursor: str | None = None,
+    status: str | None = None,
+    department: str | None = None,
+    overdue: bool = False,
+) -> Page:
+    """The `limit` cases of the inbox after `cursor`, and the cursor of the next page.
+
+    Raises `InvalidInput` (422) for a limit that is not 1..MAX_LIMIT or a cursor that is not
+    one of ours (checked before anything is read)."""
+    size = page_limit(limit)
+    after = _read_cursor(deps, cursor) if cursor else None
+    found = inbox(deps, actor, now=now, status=status, department=department, overdue=overdue)
+    focus = FOCUS.get(actor.role, frozenset())
+    far = datetime.max.replace(tzinfo=UTC)
+    tz = deps.policy.calendar.tz
+    keys = [_cursor_key(_order(c, focus, far, tz)) for c in found]
+    start = 0
+    if after is not None:
+        start = next((i for i, k in enumerate(keys) if k > after), len(found))
+    chosen = found[start : start + size]
+    more = start + size < len(found)
+    return Page(chosen, _write_cursor(deps, keys[start + size - 1]) if more else None)
+
+
+def page_limit(value: str | int | None) -> int:
+    if value is None or value == "":
+        return DEFAULT_LIMIT
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 4) or not (
+        1 <= int(text) <= MAX_LIMIT
+    ):
+        raise InvalidInput("Неверное число сообщений на странице.", {"limit": _LIMIT_FIELD})
+    return int(text)
+
+
+def shorten(text: str, size: int = SUMMARY_TEXT) -> str:
+    """The text of a summary: at most `size` characters, cut at a word where one is near,
+    with «…»."""
+    if len(text) <= size:
+        return text
+    cut = text[: size - 1]
+    space = cut.rfind(" ")
+    if space >= size * 2 // 3:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:—-") + "…"
+
+
+def _order(case: Case, focus: frozenset[Status], far: datetime, tz: tzinfo) -> tuple:
+    """The inbox order: what awaits the role first, then the nearest deadline; cases without
+    one (closed) this month's before last month's, each month as received; the id last, so
+    that the order is total and a cursor is a position in it."""
+    received = case.received_at.astimezone(tz)
+    return (
+        case.status not in focus,
+        case.next_due() or far,
+        -(received.year * 100 + received.month),
+        case.received_at.astimezone(UTC),
+        case.case_id,
+    )
+
+
+def _stamp(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # sorts as the instants
+
+
+def _cursor_key(order: tuple) -> tuple:
+    waiting, due, month, received, case_id = order
+    return (int(waiting), _stamp(due), month, _stamp(received), case_id)
+
+
+def _mac(deps: Deps, payload: bytes) -> str:
+    key = hashlib.sha256(_CURSOR_PURPOSE + deps.settings.token_secret.encode()).digest()
+    return _b64(hmac.new(key, payload, hashlib.sha256).digest()[:16])
+
+
+def _write_cursor(deps: Deps, key: tuple) -> str:
+    payload = _b64(json.dumps(list(key), separators=(",", ":")).encode())
+    return f"{payload}.{_mac(deps, payload.encode())}"
+
+
+def _read_cursor(deps: Deps, cursor: str) -> tuple:
+    bad = InvalidInput("Неверный курсор страницы.", {"cursor": "неверное значение"})
+    if len(cursor) > MAX_CURSOR_LENGTH or not cursor.isascii():
+        raise bad
+    payload, _, mac = cursor.partition(".")
+    if not payload or not hmac.compare_digest(_mac(deps, payload.encode()), mac):
+        raise bad
+    try:
+        key = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, binascii.Error):
+        raise bad from None
+    if not (
+        isinstance(key, list)
+        and len(key) == 5
+        and key[0] in (0, 1)
+        and isinstance(key[2], int)
+        and all(isinstance(key[i], str) for i in (1, 3, 4))
+    ):
+        raise bad
+    return (int(key[0]), key[1], key[2], key[3], key[4])
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def visible_case(deps: Deps, actor: Actor, case_id: str) -> Case:
