@@ -35,8 +35,8 @@ ROUTING = {
     "topic-roads": RoutingRule("roads", topic="Дороги"),
     "topic-housing": RoutingRule("housing", topic="ЖКХ"),
     "topic-improvement": RoutingRule("housing", topic="Благоустройство"),
-    "words-roads": RoutingRule("roads", keywords=("яма", "асфальт", "дорог")),
-    "words-housing": RoutingRule("housing", keywords=("отоплен", "вода", "канализац", "мусор")),
+    "words-roads": RoutingRule("roads", keywords=("яма", "асфальт", "дорога")),
+    "words-housing": RoutingRule("housing", keywords=("отопление", "вода", "канализация", "мусор")),
 }
 
 

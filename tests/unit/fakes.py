@@ -518,8 +518,8 @@ DEMO_ROUTING = (
     RoutingRule("roads", topic="Дороги"),
     RoutingRule("housing", topic="ЖКХ"),
     RoutingRule("housing", topic="Благоустройство"),
-    RoutingRule("roads", keywords=("яма", "асфальт", "дорог")),
-    RoutingRule("housing", keywords=("отоплен", "вода", "канализац", "мусор")),
+    RoutingRule("roads", keywords=("яма", "асфальт", "дорога")),
+    RoutingRule("housing", keywords=("отопление", "вода", "канализация", "мусор")),
 )
 
 

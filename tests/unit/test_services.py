@@ -397,6 +397,10 @@ def test_routing_proposes_the_department_of_the_topic_and_tells_the_technical_ex
         ("Прочее", "Опять прорвало канализацию у дома 5", ("housing",)),
         ("Прочее", "Яма на дороге, а во дворе мусор", ("roads", "housing")),
         ("Прочее", "Спасибо за праздник", ()),
+        # word forms, not substrings: «дорогах» is «дорога», «дорогие» and «водитель» are not
+        ("Прочее", "На дорогах по всему селу ямищи", ("roads",)),
+        ("Прочее", "Дорогие соседи, водитель автобуса хамит", ()),
+        ("Прочее", "Весь подорожник у школы вытоптали", ()),
     ],
 )
 def test_routing_falls_back_from_the_topic_to_the_keywords_of_the_text(deps, topic, text, expected):

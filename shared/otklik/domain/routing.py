@@ -8,6 +8,7 @@ proposal for a new message; the service layer loads what it reads and records wh
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,7 +25,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RoutingRule:
-    """Topic (and optionally location, or words in the text) → department."""
+    """Topic (and optionally location, or words in the text) → department.
+
+    `keywords` are dictionary forms («яма», «дорога»): a text matches if one of its words can
+    be a form of one of them, so «на дорогах» matches «дорога» and «подорожник» or «дорогие»
+    do not (word forms, never substrings)."""
 
     department: str
     topic: str = ""
@@ -41,7 +46,7 @@ def propose_departments(
 ) -> list[str]:
     """Departments for a message: rules for this topic and place first, then this topic
     anywhere, then keyword rules matching the text."""
-    topic, location, words = _norm(topic), _norm(location), _norm(text)
+    topic, location = _norm(topic), _norm(location)
     exact = [
         r.department
         for r in rules
@@ -50,10 +55,25 @@ def propose_departments(
     by_topic = [
         r.department for r in rules if r.topic and _norm(r.topic) == topic and not r.location
     ]
-    by_words = [
-        r.department for r in rules if r.keywords and any(_norm(k) in words for k in r.keywords)
-    ]
+    by_words: list[str] = []
+    if not (exact or by_topic):
+        found = word_forms(text)
+        by_words = [
+            r.department for r in rules if any(_norm(keyword) in found for keyword in r.keywords)
+        ]
     return list(dict.fromkeys(exact or by_topic or by_words))
+
+
+_WORD = re.compile(r"[а-яё]+(?:-[а-яё]+)*")
+
+
+def word_forms(text: str) -> frozenset[str]:
+    """The dictionary forms of every Cyrillic word of `text` (each reading pymorphy3 offers)."""
+    # Imported here: the screening module takes tens of milliseconds to import, which the
+    # handlers that import routing but never match words should not pay at a cold start.
+    from otklik.domain.screening import lemmas
+
+    return frozenset().union(*(lemmas(w) for w in _WORD.findall(_norm(text))))
 
 
 @dataclass(frozen=True)
