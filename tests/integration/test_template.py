@@ -485,6 +485,8 @@ def offline_settings(monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    # moto in this process has no endpoint on localhost: the test values are allowed as secrets
+    monkeypatch.setenv("OTKLIK_ALLOW_DEV_SECRETS", "1")
     bootstrap.reset()
     with mock_aws():
         yield
