@@ -30,8 +30,16 @@ test: $(STAMP) $(TOOLS_STAMP) $(CHROMIUM)
 # The whole system on this machine: embedded AWS (moto), the API and the staff page on
 # http://127.0.0.1:3000, the simulated monitoring system on /sim, queue consumers and the
 # sweeper's schedule.
+# It keeps its data (tables, queued messages, e-mails) in .otklik/ (or $OTKLIK_STATE_DIR) and
+# restores it on the next run.
 run: $(STAMP)
 	$(BIN)/python -m local
+
+# The same from a clean slate: forgets what the local run kept, then runs (refused while another
+# run uses the state folder; `rm -rf .otklik` forgets it without starting).
+.PHONY: reset
+reset: $(STAMP)
+	$(BIN)/python -m local --reset
 
 # One function on one event against make run's services, e.g.
 #   make invoke FUNCTION=IntakeFunction EVENT=events/intake_message.json
@@ -84,6 +92,13 @@ deploy: $(SAM_STAMP)
 	$(SAM) validate --lint
 	$(SAM) build
 	$(SAM) deploy $(GUIDED)
+
+# Deploy to Yandex Cloud (deploy/yandex, Terraform): needs terraform and YC_TOKEN, YC_CLOUD_ID,
+# YC_FOLDER_ID, and the secrets as TF_VAR_*; says what is missing otherwise (README, "Deploying
+# to Yandex Cloud"). System Python: deploy.py and build.py need only the standard library.
+.PHONY: deploy-yandex
+deploy-yandex:
+	@$(PYTHON) deploy/yandex/deploy.py $(TF_ARGS)
 
 browser: $(CHROMIUM)
 

@@ -35,8 +35,19 @@ PAGE_CSP = (
 )
 
 
+def page_csp() -> str:
+    """PAGE_CSP, with the attachments bucket's upload address (from the settings: the
+    emulator's endpoint in the local run) allowed as a target of the page's requests."""
+    from otklik.config import attachments_origin
+
+    origin = attachments_origin()
+    if not origin:
+        return PAGE_CSP
+    return PAGE_CSP.replace("connect-src 'self'", f"connect-src 'self' {origin}")
+
+
 def _page(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = PAGE_CSP
+    response.headers["Content-Security-Policy"] = page_csp()
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Frame-Options"] = "DENY"

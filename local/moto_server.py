@@ -13,20 +13,43 @@ from __future__ import annotations
 import argparse
 import threading
 
+# Requests that change nothing the local run keeps (local/state.py): everything else counts
+# as a change. SQS by its JSON protocol's target; a query-protocol request counts as a change.
+_READS = ("Get", "Query", "Scan", "Describe", "List", "BatchGet", "TransactGet")
+_SQS_READS = ("ReceiveMessage", "Get", "List")
+
 
 def serialized(app):
     """A WSGI app that lets one DynamoDB request through at a time, response body included.
 
     Other services pass freely: an SQS long poll waits inside moto and must not hold the lock.
+    The app's `lock` attribute is that lock (the local state's snapshot holds it to read a
+    consistent copy), and `changes()` says how many requests that may have changed a table, a
+    queue or the mailbox were answered so far (counted once answered).
     """
     lock = threading.Lock()
+    count = [0]
 
     def locked(environ, start_response):
-        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        service, _, action = target.partition(".")
+        if service.startswith("DynamoDB"):
+            with lock:
+                answer = list(app(environ, start_response))
+                if not action.startswith(_READS):
+                    count[0] += 1
+                return answer
+        if service == "AmazonSQS" and action.startswith(_SQS_READS):
             return app(environ, start_response)
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD", "OPTIONS"):
+            return app(environ, start_response)
+        answer = list(app(environ, start_response))
         with lock:
-            return list(app(environ, start_response))
+            count[0] += 1
+        return answer
 
+    locked.lock = lock
+    locked.changes = lambda: count[0]
     return locked
 
 

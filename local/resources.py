@@ -23,6 +23,11 @@ DEFAULT_PREFIX = "otklik-"
 
 TABLE_TYPES = ("AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable")
 QUEUE_TYPE = "AWS::SQS::Queue"
+BUCKET_TYPE = "AWS::S3::Bucket"
+
+# The staff page's origins in the local run (any port of this machine): a bucket's CORS rule
+# whose origins name deployed resources (the CloudFront page) allows these instead.
+LOCAL_PAGE_ORIGINS = ("http://127.0.0.1:*", "http://localhost:*")
 
 # Queue properties that are SQS attributes of the same name (the rest are ignored locally).
 _QUEUE_ATTRIBUTES = (
@@ -58,6 +63,7 @@ class Created:
     tables: dict[str, str] = field(default_factory=dict)  # logical id → table name
     queues: dict[str, str] = field(default_factory=dict)  # logical id → queue URL
     queue_arns: dict[str, str] = field(default_factory=dict)  # logical id → queue ARN
+    buckets: dict[str, str] = field(default_factory=dict)  # logical id → bucket name
     env: dict[str, str] = field(default_factory=dict)
     resolver: cfn.Resolver | None = None
 
@@ -118,6 +124,7 @@ def create(
         if not progressed:
             raise cfn.Unresolved(f"queues with unresolvable properties: {sorted(pending)}")
 
+    create_buckets(session, endpoint_url, template, created, resolver, prefix)
     created.env = _environment(template, created, resolver)
     missing = [name for name in REQUIRED_ENV if name not in created.env]
     if missing:
@@ -243,7 +250,7 @@ def _environment(template: Mapping, created: Created, resolver: cfn.Resolver) ->
     the template's functions declare that points at a resource (the template wins)."""
     env = {env_name(lid.removesuffix("Table"), "_TABLE"): n for lid, n in created.tables.items()}
     env.update({env_name(lid, "_URL"): url for lid, url in created.queues.items()})
-    ours = set(created.tables) | set(created.queues)
+    ours = set(created.tables) | set(created.queues) | set(created.buckets)
     for name, raw in declared_environment(template).items():
         if _references(raw) & ours:
             value = resolver.try_resolve(raw)
@@ -307,3 +314,92 @@ def verify_sender(session, endpoint_url: str | None, sender: str) -> None:
     domain = address.rpartition("@")[2]
     if domain:
         ses.verify_domain_identity(Domain=domain)
+
+
+# -- S3 buckets --------------------------------------------------------------------------------
+
+
+def bucket_name(prefix: str, logical_id: str) -> str:
+    """`otklik-` + `AttachmentsBucket` → `otklik-attachmentsbucket` (S3 names are lower case:
+    letters, digits, dots and hyphens, 3-63 characters)."""
+    name = re.sub(r"[^a-z0-9.-]+", "-", (prefix + logical_id).lower()).strip("-.")
+    return name[:63]
+
+
+def create_buckets(
+    session, endpoint_url: str | None, template: Mapping, created: Created, resolver, prefix: str
+) -> None:
+    """Create (or find) every `AWS::S3::Bucket` of the template, with its encryption, public
+    access block, ownership controls and CORS rules; `Ref` gives the bucket's name."""
+    found = cfn.resources(template, BUCKET_TYPE)
+    if not found:
+        return
+    s3 = session.client("s3", endpoint_url=endpoint_url)
+    for logical_id, resource in found.items():
+        name = bucket_name(prefix, logical_id)
+        _create_bucket(s3, name, resource.get("Properties") or {}, resolver)
+        created.buckets[logical_id] = name
+        resolver.refs[logical_id] = name
+        resolver.attributes[(logical_id, "Arn")] = f"arn:aws:s3:::{name}"
+        resolver.attributes[(logical_id, "RegionalDomainName")] = (
+            f"{name}.s3.{session.region_name}.amazonaws.com"
+        )
+
+
+def _create_bucket(s3, name: str, properties: Mapping, resolver) -> None:
+    try:
+        s3.head_bucket(Bucket=name)
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in ("404", "NoSuchBucket", "NotFound"):
+            raise
+        region = s3.meta.region_name
+        extra = {}
+        if region and region != "us-east-1":
+            extra["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        s3.create_bucket(Bucket=name, **extra)
+    encryption = resolver.try_resolve(properties.get("BucketEncryption"))
+    if encryption:  # the template's list of rules is the API's `Rules`
+        rules = [
+            {"ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"]}
+            for r in encryption["ServerSideEncryptionConfiguration"]
+            if r.get("ServerSideEncryptionByDefault")
+        ]
+        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
+    block = resolver.try_resolve(properties.get("PublicAccessBlockConfiguration"))
+    if block:
+        s3.put_public_access_block(
+            Bucket=name,
+            PublicAccessBlockConfiguration={k: _true(v) for k, v in block.items()},
+        )
+    ownership = resolver.try_resolve(properties.get("OwnershipControls"))
+    if ownership:
+        s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=ownership)
+    rules = [
+        _cors_rule(rule, resolver)
+        for rule in (properties.get("CorsConfiguration") or {}).get("CorsRules") or []
+    ]
+    if rules:
+        s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
+
+
+def _cors_rule(rule: Mapping, resolver) -> dict:
+    """A CORS rule as S3's API takes it; origins that name deployed resources (unresolvable
+    here) become the local page's origins."""
+    origins: list[str] = []
+    for raw in rule.get("AllowedOrigins") or []:
+        value = resolver.try_resolve(raw, default=LOCAL_PAGE_ORIGINS)
+        if value is None or value is cfn._NO_VALUE:
+            continue
+        for origin in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(origin, str) and origin and origin not in origins:
+                origins.append(origin)
+    found = {
+        "AllowedMethods": list(resolver.try_resolve(rule.get("AllowedMethods")) or []),
+        "AllowedOrigins": origins,
+    }
+    for key in ("AllowedHeaders", "ExposedHeaders"):
+        if rule.get(key):
+            found[key.replace("Exposed", "Expose")] = list(resolver.try_resolve(rule[key]))
+    if rule.get("MaxAge") is not None:
+        found["MaxAgeSeconds"] = int(resolver.try_resolve(rule["MaxAge"]))
+    return found

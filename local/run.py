@@ -27,9 +27,11 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from local import ROOT, cfn, resources
+from local import ROOT, cfn, resources, state
 from local.resources import Created
 
 log = logging.getLogger("otklik.local")
@@ -151,12 +153,14 @@ def quiet_moto(host: str, port: int):
     class QuietMotoServer(ThreadedMotoServer):
         def _server_entry(self) -> None:
             self._server = make_server(
-                self._ip_address, self._port, make_app(), True, request_handler=quiet_handler()
+                self._ip_address, self._port, self.app, True, request_handler=quiet_handler()
             )
             self._server_ready_event.set()
             self._server.serve_forever()
 
-    return QuietMotoServer(ip_address=host, port=port, verbose=False)
+    server = QuietMotoServer(ip_address=host, port=port, verbose=False)
+    server.app = make_app()  # with its DynamoDB lock and its count of changes (local/state.py)
+    return server
 
 
 def base_environment(*, gateway_url: str, region: str = REGION) -> dict[str, str]:
@@ -169,6 +173,7 @@ def base_environment(*, gateway_url: str, region: str = REGION) -> dict[str, str
         # Fixed for the local run, so `make invoke` accepts a token `make run` issued.
         "STAFF_TOKEN_SECRET": DEV_TOKEN_SECRET,
         "MONITORING_BASE_URL": gateway_url.rstrip("/") + "/sim",
+        "STAFF_PAGE_URL": gateway_url.rstrip("/") + "/",  # the letters link to the cases here
         "MAIL_SENDER": MAIL_SENDER,
         "DISPLAY_TIMEZONE": "Asia/Barnaul",
         "POWERTOOLS_SERVICE_NAME": "otklik",
@@ -212,6 +217,12 @@ class LocalSystem:
     sweep_seconds: float | None = None
     overrides: Mapping[str, str] = field(default_factory=dict)
     namespace: str = ""
+    # Where the run keeps its state between runs (local/state.py); None keeps nothing (the
+    # tests' systems). `reset_state` forgets what was kept before starting.
+    state_dir: Path | None = None
+    reset_state: bool = False
+    keeper: object | None = None
+    restored: dict | None = None
     template: dict | None = None
     env: dict[str, str] = field(default_factory=dict)
     created: Created | None = None
@@ -232,6 +243,22 @@ class LocalSystem:
     def prepare(self) -> None:
         """AWS, resources, directory, environment: everything but the threads."""
         self.template = self.template or cfn.load()
+        folder = None
+        if self.state_dir is not None:
+            from local.state import Folder
+
+            folder = Folder(self.state_dir)
+            folder.acquire()  # before anything starts: two runs never share a state folder
+            if self.reset_state:
+                folder.clear()
+        try:
+            self._prepare(folder)
+        except BaseException:
+            if folder is not None and self.keeper is None:
+                folder.release()
+            raise
+
+    def _prepare(self, folder) -> None:
         self.aws = start_aws(
             self.endpoint_url, host=self.host, port=self.moto_port, isolated=self.isolated_moto
         )
@@ -263,6 +290,14 @@ class LocalSystem:
         extra = {k: v for k, v in extra.items() if k not in env}
         self._apply({**extra, **self.created.env})
         self.env = {k: v for k, v in {**env, **extra, **self.created.env}.items() if v}
+        if folder is not None:
+            keeper = self._keeper(folder, region)
+            if keeper is None:
+                folder.release()
+            else:
+                # an unreadable snapshot stops the start here and is left as it is
+                self.restored = keeper.restore()
+                self.keeper = keeper
 
         from otklik import bootstrap
 
@@ -270,6 +305,35 @@ class LocalSystem:
         from local.seed import seed
 
         seed()
+        if self.keeper is not None:
+            self.restored["relayed"] = relay_outbox()
+
+    def _keeper(self, folder, region: str):
+        """The keeper of the state, if AWS is the embedded moto of this process."""
+        import boto3
+
+        from local.state import Keeper
+
+        app = getattr(self.aws.server, "app", None)
+        if app is None or not hasattr(app, "changes"):
+            log.warning(
+                "Состояние не сохраняется: AWS не встроенный (%s). / State is not kept: "
+                "AWS is not this run's embedded moto.",
+                self.aws.endpoint_url or "AWS",
+            )
+            return None
+        account = next(iter(self.created.queue_arns.values())).split(":")[4]
+        return Keeper(
+            folder=folder,
+            tables=dict(self.created.tables),
+            queues=dict(self.created.queues),
+            account=account,
+            region=region,
+            lock=app.lock,
+            changes=app.changes,
+            buckets=dict(getattr(self.created, "buckets", None) or {}),
+            s3=boto3.client("s3", region_name=region, endpoint_url=self.aws.endpoint_url),
+        )
 
     def start(self, *, block: bool = False) -> None:
         """Prepare, start the consumers and the schedule, and serve HTTP (here if `block`)."""
@@ -307,8 +371,13 @@ class LocalSystem:
             ops(self.created, endpoint_url=self.aws.endpoint_url, region=region),
             url_prefix="/ops",
         )
+        if self.keeper is not None:
+            keep_after_requests(self.app, self.keeper)
+            self.workers.after_work = self.keeper.save
         self._server = make_server(self.host, self.port, self.app, threaded=True)
         self.workers.start()
+        if self.keeper is not None:
+            self.keeper.start()
         if block:
             self._server.serve_forever()
         else:
@@ -330,6 +399,12 @@ class LocalSystem:
             self._server = None
         if self._thread is not None:
             self._thread.join(10)
+        if self.keeper is not None:
+            try:
+                self.keeper.stop()  # the last snapshot, before the embedded AWS goes
+            except Exception:
+                log.exception("saving the local state failed")
+            self.keeper = None
         if self.aws is not None:
             self.aws.stop()
         self._restore()
@@ -356,6 +431,45 @@ class LocalSystem:
         self._saved_env.clear()
 
 
+def relay_outbox() -> int:
+    """Send every outbox record left (a run that died between a commit and its relay): a
+    message may go twice, never be lost; consumers drop a repeated message id."""
+    from otklik.adapters.queues import QueueSender, relay, stale_outbox
+    from otklik.config import settings
+
+    now = datetime.now(UTC) + timedelta(minutes=1)
+    return relay(stale_outbox(now, older_than=timedelta(0)), QueueSender(settings()))
+
+
+MUTATING = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def keep_after_requests(app, keeper) -> None:
+    """Save the state after every mutating request, before its answer goes out."""
+    from flask import request
+
+    from local.gateway import json_response
+
+    @app.after_request
+    def keep(response):
+        if request.method in MUTATING:
+            try:
+                keeper.save()
+            except Exception:
+                log.exception("saving the local state failed")
+                return json_response(
+                    500,
+                    {
+                        "error": {
+                            "code": "state_not_saved",
+                            "message": "Состояние локального запуска не сохранено (см. журнал).",
+                            "fields": {},
+                        }
+                    },
+                )
+        return response
+
+
 def banner(system: LocalSystem) -> str:
     aws = system.aws.endpoint_url or "настоящий AWS / real AWS"
     consumers = ", ".join(
@@ -375,6 +489,7 @@ def banner(system: LocalSystem) -> str:
         f"  AWS (DynamoDB, SQS, SES):                 {aws}",
         f"  Очереди / queue consumers:                {consumers or '—'}",
         f"  Проверка сроков / sweeper:                каждые / every {sweep:g} s",
+        f"  Состояние / state:                        {_state_line(system)}",
         "",
         "  Вход / logins: tech, resp, roads, housing, head — пароль / password: demo",
         "  Начните с имитатора: передайте сообщение, затем войдите как tech.",
@@ -387,6 +502,18 @@ def banner(system: LocalSystem) -> str:
     return "\n".join(lines)
 
 
+def _state_line(system: LocalSystem) -> str:
+    if system.keeper is None:
+        return "не сохраняется / not kept"
+    restored = system.restored or {}
+    return (
+        f"{system.keeper.folder.path} (восстановлено / restored: "
+        f"{restored.get('items', 0)} items, {restored.get('messages', 0)} messages, "
+        f"{restored.get('mail', 0)} e-mails, {restored.get('objects', 0)} files; "
+        "`make reset` — начать заново / to start clean)"
+    )
+
+
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -396,6 +523,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default=os.environ.get("LOCAL_HOST", HOST))
     parser.add_argument("--port", type=int, default=int(os.environ.get("LOCAL_PORT", PORT)))
     parser.add_argument("--moto-port", type=int, default=MOTO_PORT)
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        help="where the run keeps its data between runs "
+        "(default: $OTKLIK_STATE_DIR or .otklik/ in the repository)",
+    )
+    parser.add_argument("--reset", action="store_true", help="forget the kept data, start clean")
+    parser.add_argument(
+        "--no-state", action="store_true", help="keep nothing: every run starts empty"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     for noisy in ("botocore", "boto3", "pynamodb", "urllib3"):
@@ -414,6 +552,8 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         endpoint_url=os.environ.get("AWS_ENDPOINT_URL"),
         moto_port=args.moto_port,
+        state_dir=None if args.no_state else (args.state_dir or state.default_dir()),
+        reset_state=args.reset,
     )
     try:
         system.start()

@@ -14,7 +14,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -94,6 +94,8 @@ class Workers:
     _busy: int = 0
     _busy_lock: threading.Lock = field(default_factory=threading.Lock)
     sweeps: int = 0
+    # called after each batch and each sweep: the local run saves its state (local/state.py)
+    after_work: Callable[[], object] | None = None
 
     @classmethod
     def from_template(
@@ -180,10 +182,18 @@ class Workers:
             self._busy += 1
         try:
             self._deliver(consumer, messages)
+            self._after_work()
         finally:
             with self._busy_lock:
                 self._busy -= 1
         return len(messages)
+
+    def _after_work(self) -> None:
+        if self.after_work is not None:
+            try:
+                self.after_work()
+            except Exception:
+                log.exception("saving the local state failed")
 
     def _deliver(self, consumer: Consumer, messages: list[dict]) -> None:
         records = [
@@ -242,6 +252,7 @@ class Workers:
             except Exception:
                 log.exception("%s failed", function.logical_id)
         self.sweeps += 1
+        self._after_work()
         return results
 
     def drain(self, timeout: float = 30.0) -> int:

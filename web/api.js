@@ -13,12 +13,20 @@ export function apiBase() {
 }
 
 export class ApiError extends Error {
-  constructor(status, code, message, fields = {}) {
+  constructor(status, code, message, fields = {}, { signIn = false } = {}) {
     super(message);
     this.status = status;
     this.code = code;
     this.fields = fields || {};
+    // A 401 means the session ended, except on the sign-in request itself, whose 401 (a wrong
+    // password) and 429 (too many of them) are for the official to read as the server says.
+    this.signIn = signIn;
   }
+}
+
+/** Whether `error` says the official's session is over (a 401 on any request but signing in). */
+export function sessionEnded(error) {
+  return error instanceof ApiError && error.status === 401 && !error.signIn;
 }
 
 export const session = {
@@ -49,11 +57,12 @@ function noteServerTime(response, sentAt) {
 }
 
 /** Call the API; resolves to the parsed JSON (or the Response itself with `raw`; or
- * `{status, data}` with `withStatus`, where 200 and 201 mean different things). */
-export async function api(method, path, { body, raw = false, withStatus = false } = {}) {
+ * `{status, data}` with `withStatus`, where 200 and 201 mean different things). `signIn`: the
+ * sign-in request, sent without a token; its errors never end a session (`sessionEnded`). */
+export async function api(method, path, { body, raw = false, withStatus = false, signIn = false } = {}) {
   const headers = { Accept: raw ? "*/*" : "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json; charset=utf-8";
-  const token = session.token;
+  const token = signIn ? null : session.token;
   if (token) headers.Authorization = `Bearer ${token}`;
   const sentAt = Date.now();
   let response;
@@ -69,6 +78,8 @@ export async function api(method, path, { body, raw = false, withStatus = false 
       0,
       "network",
       "Нет связи с сервером. Проверьте подключение и повторите попытку.",
+      {},
+      { signIn },
     );
   }
   noteServerTime(response, sentAt);
@@ -81,7 +92,9 @@ export async function api(method, path, { body, raw = false, withStatus = false 
     data = null;
   }
   if (response.ok) {
-    if (data === null) throw new ApiError(response.status, "bad_response", "Сервер прислал непонятный ответ.");
+    if (data === null) {
+      throw new ApiError(response.status, "bad_response", "Сервер прислал непонятный ответ.", {}, { signIn });
+    }
     return withStatus ? { status: response.status, data } : data;
   }
   const error = data && data.error ? data.error : {};
@@ -90,5 +103,6 @@ export async function api(method, path, { body, raw = false, withStatus = false 
     error.code || `http_${response.status}`,
     error.message || `Ошибка сервера (HTTP ${response.status}). Повторите попытку позже.`,
     error.fields || {},
+    { signIn },
   );
 }

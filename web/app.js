@@ -6,7 +6,7 @@
 // the address to a view: "#/" the inbox, "#/case/<id>" a case, "#/register" a registration by
 // hand. Views get `ctx`, what they need of the router, so no view imports this module.
 
-import { ApiError, api, session } from "./api.js";
+import { api, session, sessionEnded } from "./api.js";
 import { applied, refreshCase, showCase } from "./case.js";
 import { countdown, paintClock, tick } from "./countdown.js";
 import { configureForms } from "./forms.js";
@@ -119,7 +119,7 @@ async function boot() {
     if (state.view === "inbox" && document.visibilityState === "visible") loadInbox(ctx, { quiet: true });
   }, INBOX_REFRESH_MS);
   if (!me.ok) {
-    if (me.error instanceof ApiError && me.error.status === 401) ctx.signedOut("Сеанс завершён. Войдите снова.");
+    if (sessionEnded(me.error)) ctx.signedOut("Сеанс завершён. Войдите снова.");
     else renderLogin(ctx, me.error.message);
   } else {
     route();

@@ -3,7 +3,7 @@
 // the deadlines with live countdowns, the departments' contributions, the timeline and the
 // warnings and breaches of deadlines.
 
-import { ApiError, api } from "./api.js";
+import { ApiError, api, sessionEnded } from "./api.js";
 import { actionsSection } from "./actions.js";
 import { countdownEl, tick } from "./countdown.js";
 import { append, clear, extLink, h, safeUrl } from "./dom.js";
@@ -35,7 +35,7 @@ export async function showCase(caseId, ctx) {
     focusHeading();
   } catch (error) {
     if (nav !== state.nav) return;
-    if (error instanceof ApiError && error.status === 401) {
+    if (sessionEnded(error)) {
       ctx.signedOut("Сеанс завершён. Войдите снова.");
       return;
     }
@@ -61,7 +61,7 @@ export async function refreshCase(ctx) {
     renderCase(detail, ctx);
     announce("Данные сообщения обновлены.", "info");
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) ctx.signedOut("Сеанс завершён. Войдите снова.");
+    if (sessionEnded(error)) ctx.signedOut("Сеанс завершён. Войдите снова.");
     else announce(error.message || "Не удалось обновить.", "error");
   }
 }
@@ -153,6 +153,34 @@ function warnings(c) {
       ),
     );
   }
+  if (c.arrived_late) {
+    const late = c.arrived_late;
+    items.push(
+      h(
+        "div",
+        { class: "warning", role: "note" },
+        h("strong", {}, "Поступило с опозданием: "),
+        `сообщение обнаружено ${showTime(late.detected_at)}, поступило ${showTime(late.received_at)}; ` +
+          (late.deadlines.length === 1 ? "срок " : "сроки ") +
+          late.deadlines.map((d) => `«${timerTitle(d)}»`).join(", ") +
+          (late.deadlines.length === 1 ? " истёк" : " истекли") +
+          " до его поступления или вскоре после него. Задержка допущена до поступления; " +
+          "ответ нужно подготовить как можно скорее.",
+      ),
+    );
+  }
+  if (c.similar_to && !c.repeat_of) {
+    items.push(
+      h(
+        "div",
+        { class: "warning info", role: "note" },
+        h("strong", {}, "Возможный повтор. "),
+        "Похоже на повтор сообщения ",
+        h("a", { href: `#/case/${encodeURIComponent(c.similar_to)}` }, `№ ${c.similar_ref || c.similar_to}`),
+        " (то же место и тема) — проверьте (п. 18).",
+      ),
+    );
+  }
   if (c.significance) {
     items.push(
       h(
@@ -227,7 +255,7 @@ function timerRow(t) {
       "td",
       {},
       t.running
-        ? countdownEl(t.due)
+        ? countdownEl(t.due, t.warn_from)
         : h(
             "span",
             { class: `outcome outcome-${t.outcome}` },

@@ -38,13 +38,37 @@ export function contributionForm(c, ctx) {
   return form;
 }
 
-/** The attachment type of a link, from its file extension (the API's AttachmentType). */
-function attachmentType(url) {
-  const path = url.split(/[?#]/)[0].toLowerCase();
-  if (/\.(jpe?g|png|gif|webp|heic|bmp)$/.test(path)) return "photo";
-  if (/\.(mp4|mov|avi|webm|mkv|3gp)$/.test(path)) return "video";
-  if (/\.(pdf|docx?|xlsx?|odt|ods|rtf|txt)$/.test(path)) return "document";
-  return "link";
+// What a draft may attach: photos and videos, checked again by the server by their first bytes.
+const ACCEPTED_FILES = "image/jpeg,image/png,image/gif,image/webp,video/mp4,video/quicktime,video/webm";
+
+/** «2,4 МБ», «830 КБ». */
+export function fileSize(bytes) {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1).replace(".", ",")} МБ`;
+  return `${Math.max(1, Math.round(bytes / 1024))} КБ`;
+}
+
+/** Upload one file for the case's draft: the API signs a form, the browser POSTs the file
+ * straight to the storage with it, then the API checks what was stored (its first bytes and
+ * size) and answers the attachment, or refuses (and deletes) it. */
+async function uploadFile(caseId, file) {
+  const started = await api("POST", `/api/v1/cases/${caseId}/attachments`, {
+    body: { name: file.name, content_type: file.type || "application/octet-stream", size: file.size },
+  });
+  const form = new FormData();
+  for (const [key, value] of Object.entries(started.upload.fields)) form.append(key, value);
+  form.append("file", file);
+  let stored = null;
+  try {
+    stored = await fetch(started.upload.url, { method: "POST", body: form, credentials: "omit" });
+  } catch {
+    // An answer the page may not read (no CORS headers on it) still stored the file, or not:
+    // the confirmation below is what decides.
+  }
+  if (stored && !stored.ok && stored.status !== 0) {
+    throw new ApiError(stored.status, "upload_refused", `Хранилище не приняло файл «${file.name}» (HTTP ${stored.status}): возможно, он слишком большой.`);
+  }
+  const answer = await api("POST", `/api/v1/cases/${caseId}/attachments/${started.file_id}/confirm`);
+  return answer.attachment;
 }
 
 /** The templates on offer: a joint answer from the contributions given, then the fixed ones. */
@@ -135,13 +159,61 @@ export function draftForm(c, ctx) {
   });
   const advice = h("div", { class: "advice", "aria-live": "polite" });
   const check = h("button", { type: "button", class: "secondary check-draft" }, "Проверить ответ");
+  // The files of this draft: uploaded and confirmed for this case (a reworked draft keeps its own).
+  let attached = (reworking?.attachments || []).filter((a) => a.key);
+  const fileInput = h("input", { type: "file", id: attId, name: "files", multiple: true, accept: ACCEPTED_FILES });
+  const fileList = h("ul", { class: "attached-files", "aria-live": "polite" });
+  const fileError = h("p", { class: "file-error", hidden: true, role: "alert" });
+  const renderFiles = () => {
+    fileList.replaceChildren(
+      ...attached.map((a) => {
+        const remove = h("button", { type: "button", class: "link-button" }, "Убрать");
+        remove.setAttribute("aria-label", `Убрать файл ${a.name}`);
+        remove.addEventListener("click", () => {
+          attached = attached.filter((x) => x.key !== a.key);
+          renderFiles();
+        });
+        return h(
+          "li",
+          { class: "attached-file", "data-key": a.key },
+          h("span", { class: "file-kind" }, a.type === "video" ? "Видео" : "Фото"),
+          " ",
+          h("span", { class: "file-name" }, a.name),
+          " ",
+          h("span", { class: "muted" }, fileSize(a.size)),
+          " ",
+          remove,
+        );
+      }),
+    );
+  };
+  renderFiles();
+  fileInput.addEventListener("change", async () => {
+    const files = [...fileInput.files];
+    fileInput.value = "";
+    fileError.hidden = true;
+    const problems = [];
+    for (const file of files) {
+      const pending = h("li", { class: "attached-file pending" }, `Загрузка «${file.name}»…`);
+      fileList.append(pending);
+      try {
+        const attachment = await uploadFile(c.case_id, file);
+        attached = [...attached.filter((x) => x.key !== attachment.key), attachment];
+      } catch (error) {
+        problems.push(error.message || `Не удалось загрузить «${file.name}».`);
+      } finally {
+        pending.remove();
+        renderFiles();
+      }
+    }
+    if (problems.length) {
+      fileError.textContent = problems.join(" ");
+      fileError.hidden = false;
+    }
+  });
   const draftParts = () => ({
     kind: kindInterim.checked ? "interim" : "final",
-    attachments: form.elements.attachments.value
-      .split(/\s*\n\s*/)
-      .map((u) => u.trim())
-      .filter(Boolean)
-      .map((url) => ({ type: attachmentType(url), url })),
+    attachments: attached.map((a) => ({ key: a.key })),
   });
   const form = h(
     "form",
@@ -178,14 +250,22 @@ export function draftForm(c, ctx) {
         "Пишите в стиле общения соцсети и по существу вопроса; замените заготовки в [квадратных скобках].",
       ),
       text,
-      h("label", { for: attId }, "Фото и видео к ответу (ссылки, по одной в строке; необязательно)"),
-      h("textarea", { id: attId, name: "attachments", rows: 2, placeholder: "https://…" }),
+      h("label", { for: attId }, "Фото и видео к ответу (необязательно)"),
+      h(
+        "p",
+        { class: "hint", id: `${attId}-hint` },
+        "JPEG, PNG, GIF, WEBP, MP4, MOV или WEBM; размер — не больше предела соцсети (Telegram: фото 10 МБ, видео 50 МБ; ВКонтакте: фото 50 МБ).",
+      ),
+      fileInput,
+      fileList,
+      fileError,
       advice,
       box,
       h("div", { class: "buttons" }, check, h("button", { type: "submit" }, "Направить на согласование")),
     ),
   );
   text.setAttribute("aria-describedby", `${textId}-hint`);
+  fileInput.setAttribute("aria-describedby", `${attId}-hint`);
   check.addEventListener("click", async () => {
     check.disabled = true;
     advice.textContent = "Проверка…";

@@ -1,7 +1,7 @@
 // Forms of the page: submit once at a time, and show the API's errors next to the form that
 // caused them, in Russian, with each field named and marked.
 
-import { ApiError } from "./api.js";
+import { ApiError, sessionEnded } from "./api.js";
 import { append, clear, h, uid } from "./dom.js";
 
 const FIELD_NAMES = {
@@ -76,7 +76,7 @@ export function showError(box, error, form) {
       h("button", { type: "button", class: "secondary", onclick: () => hooks.refresh() }, "Обновить страницу"),
     ]);
   }
-  if (error instanceof ApiError && error.status === 401) hooks.signedOut("Сеанс завершён. Войдите снова.");
+  if (sessionEnded(error)) hooks.signedOut("Сеанс завершён. Войдите снова.");
 }
 
 export function clearError(box, form) {

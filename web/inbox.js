@@ -1,18 +1,21 @@
 // The inbox: the cases of one's role as the server orders them (what awaits one's decision
-// first, then by the nearest deadline), with filters kept in the address and a live countdown
-// of each case's nearest deadline. Refreshed quietly every minute while it is on screen.
+// first, then by the nearest deadline), with filters kept in the address (status, department,
+// overdue, a search `q`, closed cases shown or not) and a live countdown of the viewer's own
+// deadline (the server's `my_due`: the timer their role answers for), the most urgent one of
+// anybody under it when that is another; whose turn it is; a title of topic, place, author and
+// the first words. Refreshed quietly every minute while it is on screen.
 // The server sends it a page at a time (GET /api/v1/cases?limit=&cursor=): «Показать ещё» under
 // the table loads the next page, by itself as it scrolls into view; a change of the filters
 // starts again from the first page.
 
-import { ApiError, api } from "./api.js";
+import { api, sessionEnded } from "./api.js";
 import { append, clear, h } from "./dom.js";
 import { countdownEl, tick } from "./countdown.js";
 import { showError } from "./forms.js";
 import { root, setTitle } from "./page.js";
 import { canReadReports, reportsBlock } from "./reports.js";
-import { state } from "./state.js";
-import { counted, timerTitle } from "./texts.js";
+import { departmentName, state } from "./state.js";
+import { capitalize, counted, timerTitle } from "./texts.js";
 import { showTime } from "./time.js";
 import { entries, known, name } from "./vocabulary.js";
 import { badge } from "./widgets.js";
@@ -20,12 +23,14 @@ import { badge } from "./widgets.js";
 const COLUMNS = [
   "Статус",
   "Сообщение",
-  "Населённый пункт",
+  "Чей ход",
   "Важность",
   "Соцсеть",
-  "Ближайший срок",
+  "Ваш срок",
   "Осталось (рабочее время)",
 ];
+
+const YES = ["1", "true", "yes"];
 
 /** The filters of an address such as "#/?status=received&overdue=1". */
 export function filtersFromHash(hash) {
@@ -34,7 +39,9 @@ export function filtersFromHash(hash) {
   return {
     status: known("statuses", status) ? status : "",
     department: query.get("department") || "",
-    overdue: ["1", "true", "yes"].includes((query.get("overdue") || "").toLowerCase()),
+    overdue: YES.includes((query.get("overdue") || "").toLowerCase()),
+    q: (query.get("q") || "").trim(),
+    closed: YES.includes((query.get("closed") || "").toLowerCase()),
   };
 }
 
@@ -43,6 +50,8 @@ function filtersQuery(filters) {
   if (filters.status) query.set("status", filters.status);
   if (filters.department) query.set("department", filters.department);
   if (filters.overdue) query.set("overdue", "1");
+  if (filters.q) query.set("q", filters.q);
+  if (filters.closed) query.set("closed", "1");
   return query.toString();
 }
 
@@ -73,27 +82,54 @@ function filterForm(filters, ctx) {
     name: "overdue",
     checked: filters.overdue,
   });
+  const closedBox = h("input", {
+    type: "checkbox",
+    id: "filter-closed",
+    name: "closed",
+    checked: filters.closed,
+  });
+  const search = h("input", {
+    type: "search",
+    id: "filter-q",
+    name: "q",
+    value: filters.q || "",
+    maxlength: 200,
+    placeholder: "слово из текста, автор, место, номер",
+    autocomplete: "off",
+  });
   const form = h(
     "form",
     { class: "filters", role: "search", "aria-label": "Отбор сообщений" },
+    h("div", { class: "field field-search" }, h("label", { for: "filter-q" }, "Поиск"), search),
     h("div", { class: "field" }, h("label", { for: "filter-status" }, "Статус"), statusSelect),
     departmentSelect
       ? h("div", { class: "field" }, h("label", { for: "filter-department" }, "Отдел"), departmentSelect)
       : null,
     h("div", { class: "field check" }, overdueBox, h("label", { for: "filter-overdue" }, "Только просроченные")),
+    h("div", { class: "field check" }, closedBox, h("label", { for: "filter-closed" }, "Показать закрытые")),
     h("button", { type: "submit", class: "secondary" }, "Обновить"),
   );
+  let typing = null; // the search runs a moment after the official stops typing
   const onChange = () => {
+    clearTimeout(typing);
     state.filters = {
       status: statusSelect.value,
       department: departmentSelect ? departmentSelect.value : "",
       overdue: overdueBox.checked,
+      q: search.value.trim(),
+      closed: closedBox.checked,
     };
     const query = filtersQuery(state.filters);
     history.replaceState(null, "", `#/${query ? `?${query}` : ""}`);
     loadInbox(ctx);
   };
   form.addEventListener("change", onChange);
+  search.addEventListener("input", () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => {
+      if (search.value.trim() !== (state.filters.q || "")) onChange();
+    }, 400);
+  });
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     onChange();
@@ -210,7 +246,7 @@ async function loadMore(ctx) {
 }
 
 function handleError(ctx, error, errorEl, quiet) {
-  if (error instanceof ApiError && error.status === 401) {
+  if (sessionEnded(error)) {
     ctx.signedOut("Сеанс завершён. Войдите снова.");
     return;
   }
@@ -240,12 +276,76 @@ function moreButton(ctx) {
 
 function nearestDeadline(c) {
   if (!c.next_due) return null;
-  return { key: c.next_deadline || "contribution_due", due: c.next_due };
+  return { key: c.next_deadline || "contribution_due", due: c.next_due, warn: c.next_warn_from };
+}
+
+/** The deadline the viewer answers for (the server's `my_*`), or null. */
+function ownDeadline(c) {
+  if (!c.my_due) return null;
+  const key = c.my_department ? `${c.my_deadline}:${c.my_department}` : c.my_deadline;
+  return { key, due: c.my_due, warn: c.my_warn_from };
+}
+
+const TITLE_WORDS = 8;
+
+/** «Дороги, с. Зудилово — Ирина Петрова: Когда отремонтируют дорогу по ул. Ленина…»: the place
+ * is in the title, so the table has no column of its own for it. */
+export function caseTitle(c, words = TITLE_WORDS) {
+  const head = [c.topic || "Без темы", c.location].filter(Boolean).join(", ");
+  const all = String(c.text || "").split(/\s+/).filter(Boolean);
+  const start = all.slice(0, words).join(" ").replace(/[\s,.;:—-]+$/, "");
+  const first = start ? `${start}${all.length > words ? "…" : ""}` : "";
+  const author = c.author && c.author.name ? c.author.name : "";
+  const who = [author, first].filter(Boolean).join(": ");
+  return who ? `${head} — ${who}` : head;
+}
+
+/** «Чей ход»: the role (for executors, the departments) whose action the case awaits. */
+function turnCell(c) {
+  const t = c.turn;
+  if (!t) return "—";
+  const role = capitalize(name("roles", t.role));
+  const text =
+    t.role === "executor" && t.departments.length
+      ? `${role}: ${t.departments.map(departmentName).join(", ")}`
+      : role;
+  return h(
+    "span",
+    { class: t.mine ? "turn turn-mine" : "turn" },
+    text,
+    t.mine ? h("strong", { class: "turn-you" }, " — ваш ход") : null,
+  );
+}
+
+function dueCell(own, nearest) {
+  const other =
+    nearest && (!own || nearest.key !== own.key || nearest.due !== own.due)
+      ? h(
+          "div",
+          { class: "due-other" },
+          h("span", { class: "due-other-title" }, `Ближайший срок: ${timerTitle(nearest.key, departmentName)}`),
+          h("span", { class: "due-time" }, `до ${showTime(nearest.due)}`),
+          own ? countdownEl(nearest.due, nearest.warn) : null,
+        )
+      : null;
+  if (!own) {
+    return nearest ? [h("span", { class: "due-none muted" }, "Ваших сроков нет"), other] : "—";
+  }
+  return h(
+    "div",
+    { class: "due due-own" },
+    h("span", { class: "due-name" }, timerTitle(own.key, departmentName)),
+    h("span", { class: "due-time" }, `до ${showTime(own.due)}`),
+    other,
+  );
 }
 
 function caseRow(c) {
   const nearest = nearestDeadline(c);
+  const own = ownDeadline(c);
+  const main = own || nearest; // the countdown of the «Осталось» column
   const excerpt = c.text.length > 160 ? `${c.text.slice(0, 157).trimEnd()}…` : c.text;
+  const cut = c.text.split(/\s+/).filter(Boolean).length > TITLE_WORDS; // else all in the title
   return h(
     "tr",
     { "data-case-id": c.case_id, "data-status": c.status, "data-row-level": "ok" },
@@ -253,32 +353,21 @@ function caseRow(c) {
     h(
       "td",
       { "data-label": "Сообщение", class: "cell-message" },
-      h("a", { href: `#/case/${c.case_id}`, class: "case-link" }, c.topic || "Без темы"),
+      h("a", { href: `#/case/${c.case_id}`, class: "case-link" }, caseTitle(c)),
       c.flags && c.flags.length
         ? h("span", { class: "flag", title: "Признаки п. 20 регламента" }, " п. 20")
         : null,
-      h("span", { class: "excerpt" }, excerpt),
+      cut ? h("span", { class: "excerpt" }, excerpt) : null,
     ),
-    h("td", { "data-label": "Населённый пункт" }, c.location || "—"),
+    h("td", { "data-label": "Чей ход", class: "cell-turn" }, turnCell(c)),
     h(
       "td",
       { "data-label": "Важность" },
       h("span", { class: `importance importance-${c.importance}` }, name("importance", c.importance)),
     ),
     h("td", { "data-label": "Соцсеть" }, name("networks", c.network)),
-    h(
-      "td",
-      { "data-label": "Ближайший срок", class: "cell-due" },
-      nearest
-        ? h(
-            "div",
-            { class: "due" },
-            h("span", { class: "due-name" }, timerTitle(nearest.key)),
-            h("span", { class: "due-time" }, `до ${showTime(nearest.due)}`),
-          )
-        : "—",
-    ),
-    h("td", { "data-label": "Осталось", class: "cell-left" }, nearest ? countdownEl(nearest.due) : "—"),
+    h("td", { "data-label": "Ваш срок", class: "cell-due" }, dueCell(own, nearest)),
+    h("td", { "data-label": "Осталось", class: "cell-left" }, main ? countdownEl(main.due, main.warn) : "—"),
   );
 }
 
@@ -299,7 +388,15 @@ function paintInbox(ctx) {
       (nextCursor ? " — есть ещё" : "")
     : "";
   if (!cases.length) {
-    append(holder, [h("p", { class: "empty" }, "Сообщений нет.")]);
+    const f = state.filters || {};
+    append(holder, [
+      h(
+        "p",
+        { class: "empty" },
+        f.q ? `По запросу «${f.q}» сообщений не найдено.` : "Сообщений нет.",
+        f.closed || f.status ? "" : " Закрытые скрыты: «Показать закрытые» покажет их.",
+      ),
+    ]);
     return;
   }
   const table = h(

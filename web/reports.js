@@ -1,5 +1,6 @@
 // The monthly report block of the inbox (clause 23) for the responsible executor and the head:
-// a month, and the report opened as a page or downloaded as CSV or XLSX.
+// a month, and the report opened as a page or downloaded as CSV or XLSX; the month's breaches
+// (clause 22) as a page.
 
 import { ApiError, api, apiBase, serverNow } from "./api.js";
 import { h } from "./dom.js";
@@ -53,16 +54,16 @@ export function reportsBlock() {
     ),
   );
   const box = errorBox();
-  const link = (format, text) => {
-    const a = h("a", { class: "report-link", "data-format": format, href: "#" }, text);
+  const link = (format, text, report = "monthly") => {
+    const a = h("a", { class: "report-link", "data-format": format, "data-report": report, href: "#" }, text);
     const update = () => {
-      a.href = `${apiBase()}/api/v1/reports/monthly?month=${encodeURIComponent(month.value)}&format=${format}`;
+      a.href = `${apiBase()}/api/v1/reports/${report}?month=${encodeURIComponent(month.value)}&format=${format}`;
     };
     update();
     month.addEventListener("change", update);
     a.addEventListener("click", (event) => {
       event.preventDefault();
-      openReport(format, month.value, box);
+      openReport(format, month.value, box, report);
     });
     return a;
   };
@@ -80,6 +81,7 @@ export function reportsBlock() {
         link("html", "Открыть отчёт"),
         link("csv", "Скачать CSV"),
         link("xlsx", "Скачать XLSX"),
+        link("html", "Нарушения сроков (п. 22)", "breaches"),
       ),
     ),
     box,
@@ -87,7 +89,7 @@ export function reportsBlock() {
 }
 
 /** The report with the bearer token (a plain link would carry none): a page or a download. */
-async function openReport(format, month, box) {
+async function openReport(format, month, box, report = "monthly") {
   clearError(box);
   if (!/^\d{4}-\d{2}$/.test(month)) {
     showError(box, new ApiError(422, "invalid_input", "Укажите месяц (ГГГГ-ММ).", {}));
@@ -99,7 +101,7 @@ async function openReport(format, month, box) {
   try {
     const response = await api(
       "GET",
-      `/api/v1/reports/monthly?month=${encodeURIComponent(month)}&format=${format}`,
+      `/api/v1/reports/${report}?month=${encodeURIComponent(month)}&format=${format}`,
       { raw: true },
     );
     const blob = await response.blob();

@@ -84,7 +84,15 @@ export function renderLogin(ctx, message) {
     if (!login || !password) {
       throw new ApiError(422, "invalid_input", "Введите логин и пароль.", {});
     }
-    const answer = await api("POST", "/api/v1/auth/login", { body: { login, password } });
+    let answer;
+    try {
+      // the server's own words on a wrong password (401) or too many (429); the login stays
+      answer = await api("POST", "/api/v1/auth/login", { body: { login, password }, signIn: true });
+    } catch (error) {
+      form.elements.password.value = "";
+      form.elements.password.focus();
+      throw error;
+    }
     session.token = answer.token;
     state.me = await api("GET", "/api/v1/me");
     announce("");

@@ -21,20 +21,28 @@ export function facts(pairs) {
   );
 }
 
-/** «Фото 1», «Видео 2»… as links, each with its address. */
+/** «Фото 1», «Видео 2»… as links, each with its address; a file of ours (a draft's, kept in
+ * the administration's storage, no link) by its name. */
 export function attachmentsList(attachments) {
   if (!attachments || !attachments.length) return null;
   return h(
     "ul",
     { class: "attachments" },
     attachments.map((a, i) =>
-      h(
-        "li",
-        {},
-        extLink(a.url, `${name("attachment_types", a.type)} ${i + 1}`),
-        " ",
-        h("span", { class: "muted url" }, a.url),
-      ),
+      a.key && !a.url
+        ? h(
+            "li",
+            { class: "stored-file" },
+            `${name("attachment_types", a.type)} ${i + 1}: `,
+            h("span", { class: "file-name" }, a.name || "файл"),
+          )
+        : h(
+            "li",
+            {},
+            extLink(a.url, `${name("attachment_types", a.type)} ${i + 1}`),
+            " ",
+            h("span", { class: "muted url" }, a.url),
+          ),
     ),
   );
 }

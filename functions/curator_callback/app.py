@@ -6,6 +6,7 @@ from otklik.bootstrap import deps
 from otklik.entrypoints import http
 from otklik.entrypoints.schemas import CallbackIn
 from otklik.entrypoints.views import monitoring_answer
+from otklik.entrypoints.yandex import both_clouds
 from otklik.ports import callback_key
 from otklik.service import cases
 
@@ -37,5 +38,6 @@ def curator_callback():
     return http.json_response(200, monitoring_answer(case, d.display_tz))
 
 
+@both_clouds
 def lambda_handler(event, context):
     return app.resolve(event, context)

@@ -4,6 +4,7 @@ from otklik.bootstrap import deps
 from otklik.entrypoints import http
 from otklik.entrypoints.schemas import MessageIn
 from otklik.entrypoints.views import monitoring_answer
+from otklik.entrypoints.yandex import both_clouds
 from otklik.service import cases
 
 app = http.resolver()
@@ -19,5 +20,6 @@ def receive_message():
     )
 
 
+@both_clouds
 def lambda_handler(event, context):
     return app.resolve(event, context)

@@ -9,6 +9,7 @@ from otklik.adapters.monitoring import MonitoringClient, MonitoringRejected
 from otklik.bootstrap import deps
 from otklik.config import channel_settings
 from otklik.entrypoints.batch import QueueMessage, consume
+from otklik.entrypoints.yandex import both_clouds
 from otklik.service.outbound import report
 
 logger = Logger(service="otklik-monitoring")
@@ -69,6 +70,7 @@ def _send(message: Outbound, context=None) -> None:
         raise
 
 
+@both_clouds
 def lambda_handler(event, context):
     return consume(
         deps(), event, context, Outbound, lambda m: _send(m, context), consumer="monitoring"

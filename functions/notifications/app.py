@@ -6,6 +6,7 @@ from functools import cache
 from otklik.adapters.mail import Mailer
 from otklik.bootstrap import deps
 from otklik.entrypoints.batch import QueueMessage, consume
+from otklik.entrypoints.yandex import both_clouds
 from otklik.service.notify import deliver
 
 
@@ -22,6 +23,7 @@ def _mailer() -> Mailer:
     return Mailer(deps().settings)
 
 
+@both_clouds
 def lambda_handler(event, context):
     return consume(
         deps(),

@@ -20,6 +20,7 @@ from otklik.bootstrap import deps
 from otklik.clock import now
 from otklik.config import channel_settings
 from otklik.entrypoints.batch import QueueMessage, consume
+from otklik.entrypoints.yandex import both_clouds
 from otklik.service.publishing import Delivery, RetryLater, publish_approved
 
 logger = Logger(service="otklik-publishing")
@@ -40,7 +41,7 @@ def _sqs():
     import boto3
 
     settings = deps().settings
-    return boto3.client("sqs", region_name=settings.region, endpoint_url=settings.endpoint_url)
+    return boto3.client("sqs", region_name=settings.region, endpoint_url=settings.endpoint("sqs"))
 
 
 def _deliveries(event: dict) -> dict[str, dict]:
@@ -68,7 +69,7 @@ def _publish(message: Approved, record: dict | None, context) -> None:
     try:
         outcome = publish_approved(
             deps(),
-            build_publishers(channels),
+            build_publishers(channels, deps().files),
             case_id=message.case_id,
             draft_id=message.draft_id,
             now=now(),
@@ -101,6 +102,7 @@ def _delay(record: dict | None, seconds: float) -> None:
         logger.exception("could not change the message's visibility timeout")
 
 
+@both_clouds
 def lambda_handler(event, context):
     records = _deliveries(event)
     return consume(

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from otklik.bootstrap import deps
 from otklik.clock import now
 from otklik.entrypoints.batch import QueueMessage, consume
+from otklik.entrypoints.yandex import both_clouds
 from otklik.service import cases
 
 
@@ -13,6 +14,7 @@ class RoutingMessage(QueueMessage):
     case_id: str
 
 
+@both_clouds
 def lambda_handler(event, context):
     return consume(
         deps(),

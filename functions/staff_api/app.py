@@ -19,6 +19,7 @@ from otklik.entrypoints.schemas import (
     localise,
 )
 from otklik.entrypoints.views import case_summary, notice_view
+from otklik.entrypoints.yandex import both_clouds
 from otklik.service import cases, inbox, reports, signin
 
 app = http.resolver()
@@ -105,10 +106,12 @@ def list_cases():
         status=q.get("status") or None,
         department=q.get("department") or None,
         overdue=(q.get("overdue") or "").lower() in ("1", "true", "yes"),
+        q=q.get("q") or None,
+        closed=(q.get("closed") or "").lower() in ("1", "true", "yes"),
     )
     summaries = []
     for case in page.cases:
-        summary = case_summary(case, d.display_tz)
+        summary = case_summary(case, d.display_tz, d.policy, actor)
         summary["text"] = inbox.shorten(summary["text"])  # all of it in the case view
         summaries.append(summary)
     return http.json_response(200, {"cases": summaries, "cursor": page.cursor})
@@ -205,7 +208,7 @@ def monthly_report():
             reports.to_csv(report).encode(),
             headers=_attachment(f"otklik-{month}.csv"),
         )
-    breach_list = reports.build_breaches(d, month)
+    breach_list = reports.build_breaches(d, month, current)
     if fmt == "xlsx":
         return Response(
             200,
@@ -224,8 +227,13 @@ def breach_report():
     d = deps()
     actor = http.caller(app, d)
     reports.require_reader(actor)
-    month, _ = reports.report_query(app.current_event.query_string_parameters or {}, http.now(), d)
-    breach_list = reports.build_breaches(d, month)
+    q = app.current_event.query_string_parameters or {}
+    current = http.now()
+    month, fmt = reports.report_query(q, current, d)
+    breach_list = reports.build_breaches(d, month, current)
+    if q.get("format") and fmt == "html":  # the page; JSON by default
+        page = reports.to_breaches_html(d, month, breach_list, d.display_tz, now=current)
+        return Response(200, "text/html; charset=utf-8", page)
     return http.json_response(
         200,
         {"month": month, "breaches": [reports.breach_view(b, d.display_tz) for b in breach_list]},
@@ -239,5 +247,6 @@ def _attachment(name: str) -> dict:
     return {"Content-Disposition": f'attachment; filename="{name}"'}
 
 
+@both_clouds
 def lambda_handler(event, context):
     return app.resolve(event, context)

@@ -9,11 +9,13 @@ from datetime import UTC, datetime
 from aws_lambda_powertools import Logger
 
 from otklik.bootstrap import deps
+from otklik.entrypoints.yandex import both_clouds
 from otklik.service.sweep import sweep
 
 logger = Logger(service="otklik-sweeper")
 
 
+@both_clouds
 def lambda_handler(event, context):
     raw = (event or {}).get("time")
     now = datetime.fromisoformat(raw.replace("Z", "+00:00")) if raw else datetime.now(UTC)

@@ -12,6 +12,7 @@ from pynamodb.connection import Connection
 
 from otklik.adapters import tables
 from otklik.adapters.directory import Directory
+from otklik.adapters.files import S3FileStore
 from otklik.adapters.keys import DynamoKeyStore
 from otklik.adapters.queues import QueueSender
 from otklik.adapters.repository import DynamoCaseStore
@@ -23,7 +24,7 @@ from otklik.service.deps import Deps
 
 def build(config: Settings) -> Deps:
     tables.bind(config)
-    connection = Connection(region=config.region, host=config.endpoint_url)
+    connection = Connection(region=config.region, host=config.endpoint("dynamodb"))
     policy = SlaPolicy(WorkingCalendar())
     return Deps(
         settings=config,
@@ -32,6 +33,12 @@ def build(config: Settings) -> Deps:
         keys=DynamoKeyStore(),
         bus=QueueSender(config),
         stores=lambda: DynamoCaseStore(connection, policy.calendar.tz),
+        staff_page_url=config.staff_page_url,
+        files=S3FileStore(
+            config.attachments_bucket, region=config.region, endpoint_url=config.endpoint("s3")
+        )
+        if config.attachments_bucket
+        else None,
     )
 
 

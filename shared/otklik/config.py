@@ -173,6 +173,27 @@ class Settings:
     monitoring_base_url: str | None
     repeat_window_days: int
     signin: SigninRules = field(default_factory=SigninRules)
+    # The drafts' files (`AttachmentsBucket`); None where the template gives a function none,
+    # and then attaching a file answers that attachments are not set up.
+    attachments_bucket: str | None = None
+    # Per-service endpoints, each falling back to `endpoint_url` (AWS_ENDPOINT_URL), then to
+    # the SDK's own: on Yandex Cloud DYNAMODB_ENDPOINT_URL is the database's Document API
+    # endpoint, SQS_ENDPOINT_URL https://message-queue.api.cloud.yandex.net, SES_ENDPOINT_URL
+    # https://postbox.cloud.yandex.net, S3_ENDPOINT_URL https://storage.yandexcloud.net.
+    dynamodb_endpoint_url: str | None = None
+    sqs_endpoint_url: str | None = None
+    ses_endpoint_url: str | None = None
+    s3_endpoint_url: str | None = None
+    # The secondary indexes' projection: KEYS_ONLY on AWS (template.yaml), ALL on the YDB
+    # Document API, which has no other (INDEX_PROJECTION; see otklik.adapters.tables).
+    index_projection: str = "KEYS_ONLY"
+    # Where officials open the staff page (STAFF_PAGE_URL, e.g. https://otklik.example.org/):
+    # the letters link to each case there; without it they name the case instead.
+    staff_page_url: str | None = None
+
+    def endpoint(self, service: str) -> str | None:
+        """The endpoint of `service` ("dynamodb", "sqs", "ses", "s3")."""
+        return getattr(self, f"{service}_endpoint_url", None) or self.endpoint_url
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -205,7 +226,20 @@ class Settings:
             monitoring_base_url=env("MONITORING_BASE_URL") or None,
             repeat_window_days=int(env("REPEAT_WINDOW_DAYS") or 30),
             signin=SigninRules.from_env(),
+            attachments_bucket=(env("ATTACHMENTS_BUCKET") or "").strip() or None,
+            dynamodb_endpoint_url=_optional("DYNAMODB_ENDPOINT_URL"),
+            sqs_endpoint_url=_optional("SQS_ENDPOINT_URL"),
+            ses_endpoint_url=_optional("SES_ENDPOINT_URL"),
+            s3_endpoint_url=_optional("S3_ENDPOINT_URL"),
+            index_projection=_projection(env("INDEX_PROJECTION")),
+            staff_page_url=_optional("STAFF_PAGE_URL"),
         )
+
+    @property
+    def attachments_origin(self) -> str | None:
+        """Where the browser sends a draft's files (the page's CSP allows it): the emulator's
+        endpoint, or the bucket's regional S3 address."""
+        return attachments_origin(self.attachments_bucket, self.region, self.endpoint("s3"))
 
 
 @cache
@@ -213,8 +247,36 @@ def settings() -> Settings:
     return Settings.from_env()
 
 
+def attachments_origin(
+    bucket: str | None = None, region: str | None = None, endpoint_url: str | None = None
+) -> str | None:
+    """The origin (scheme://host[:port]) of the attachments bucket's presigned uploads; read
+    from the environment for what is not given. None without a bucket."""
+    env = os.environ.get
+    bucket = bucket or (env("ATTACHMENTS_BUCKET") or "").strip() or None
+    if not bucket:
+        return None
+    endpoint = (
+        endpoint_url
+        if endpoint_url is not None
+        else (env("S3_ENDPOINT_URL") or env("AWS_ENDPOINT_URL") or "")
+    )
+    if endpoint.strip():
+        parts = urlsplit(endpoint.strip())
+        return f"{parts.scheme}://{parts.netloc}"
+    region = region or env("AWS_REGION") or env("AWS_DEFAULT_REGION") or "eu-central-1"
+    return f"https://{bucket}.s3.{region}.amazonaws.com"
+
+
 def _optional(name: str) -> str | None:
     return (os.environ.get(name) or "").strip() or None
+
+
+def _projection(value: str | None) -> str:
+    wanted = (value or "KEYS_ONLY").strip().upper()
+    if wanted not in ("KEYS_ONLY", "ALL"):
+        raise SettingsError(f"INDEX_PROJECTION must be KEYS_ONLY or ALL, not {value!r}")
+    return wanted
 
 
 @dataclass(frozen=True)

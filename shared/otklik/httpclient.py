@@ -18,10 +18,8 @@ better than a few quick knocks. Redirects are not followed.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import random
-import socket
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
@@ -77,7 +75,6 @@ class ReplyImpossible(PermanentError):
 T = TypeVar("T")
 
 USER_AGENT = "otklik/1.0 (+municipal press desk)"
-MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 
 
 class Unreachable(TemporaryError):
@@ -221,40 +218,8 @@ def _pool():
 
 
 @dataclass(frozen=True)
-class FetchGuard:
-    """Where a download of an address someone typed (a draft's photo) may go: https only, and
-    never to this machine, a private network, link-local addresses (the cloud's metadata
-    service), multicast or reserved ones — every address the name resolves to is checked.
-    (The connection resolves the name again; a name that changes its answer in between is not
-    caught here: the photos come from officials, and the publishing function holds no secret
-    worth such an attack beyond the network tokens it sends to the networks anyway.)"""
-
-    schemes: tuple[str, ...] = ("https",)
-    allow_private: bool = False
-
-    def check(self, url: str) -> None:
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme not in self.schemes or not parts.hostname:
-            raise PermanentError(f"Вложение загружается только по ссылке https://: {url}")
-        if self.allow_private:
-            return
-        try:
-            found = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError):
-            raise PermanentError(f"Адрес вложения не найден: {parts.hostname}") from None
-        for *_, address in found:
-            ip = ipaddress.ip_address(str(address[0]).split("%")[0])
-            mapped = getattr(ip, "ipv4_mapped", None)
-            if not (mapped or ip).is_global or ip.is_multicast:
-                raise PermanentError(
-                    f"Вложение по внутреннему адресу не загружается: {parts.hostname}"
-                )
-
-
-@dataclass(frozen=True)
 class HttpClient:
     timeout: float = 8.0
-    fetch_guard: FetchGuard = FetchGuard()
 
     def request(
         self,
@@ -287,43 +252,6 @@ class HttpClient:
             return Response(answer.status, _lower(answer.headers), answer.read())
         finally:
             answer.release_conn()
-
-    def download(
-        self, url: str, *, limit: int = MAX_DOWNLOAD_BYTES, seconds: float | None = None
-    ) -> File:
-        """A file to re-upload (a draft's photo), checked by the fetch guard first, refused once
-        it passes `limit` bytes (read in chunks, never whole before its size is known) or once
-        the whole download takes longer than `seconds` (default: the client's timeout), however
-        slowly the server trickles its bytes."""
-        self.fetch_guard.check(url)
-        allowed = self.timeout if seconds is None else max(0.1, min(seconds, self.timeout))
-        deadline = time.monotonic() + allowed
-        answer = self._send("GET", url, headers={"Accept": "*/*"}, timeout=allowed)
-        try:
-            if not 200 <= answer.status < 300:
-                response = Response(answer.status, _lower(answer.headers), b"")
-                failure = http_error(response, f"GET {url}")
-                if failure is not None:
-                    raise failure
-                raise PermanentError(f"Вложение недоступно ({answer.status}): {url}")
-            declared = answer.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > limit:
-                raise PermanentError(_too_large(url, limit))
-            chunks, size = [], 0
-            while chunk := answer.read1(64 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    raise PermanentError(_too_large(url, limit))
-                if time.monotonic() > deadline:
-                    raise TemporaryError(
-                        f"Вложение не загрузилось за {allowed:g} с: {url}", inline=False
-                    )
-                chunks.append(chunk)
-            content_type = (answer.headers.get("content-type") or "").split(";")[0].strip()
-        finally:
-            answer.release_conn()
-        name = urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1]) or "file"
-        return File(name, b"".join(chunks), content_type or "application/octet-stream")
 
     def _send(
         self,
@@ -364,10 +292,6 @@ def _reason(error: BaseException) -> str:
     """What went wrong, without the pool's internals (`<urllib3... object at 0x...>`)."""
     text = str(error)
     return text.split(">: ", 1)[-1] if ">: " in text else text
-
-
-def _too_large(url: str, limit: int) -> str:
-    return f"Вложение больше {limit // (1024 * 1024)} МБ: {url}"
 
 
 def multipart(fields: Mapping[str, object], files: Mapping[str, File]) -> tuple[bytes, str]:

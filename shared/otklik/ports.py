@@ -11,6 +11,8 @@ Keys (`KeyStore`) live in one namespace, each a kind and an id:
 - `revoked:<token id>`: a signed-out token, until it would have expired (logout);
 - `consumed:<consumer>:<message id>`: a queue message processed, or in progress (consumers);
 - `published:<case id>:<draft id>`: what a network answered when we posted (publishing);
+- `attachment:<object key>`: a file a draft may attach — its case, name, kind and size, and
+  whether it was checked (`confirmed`) after its upload (service.attachments);
 - `signin-failures:<scope>:<id>`: a counter of wrong passwords within the window of the sign-in
   rule, per login (`login:<sha256 of the login>`) and per client (`client:<source IP>`);
 - `signin-hold:<scope>:<id>`: no sign-in of that login or from that client until `until` (epoch
@@ -57,6 +59,10 @@ def consumed_key(consumer: str, message_id: str) -> str:
 
 def published_key(case_id: str, draft_id: str) -> str:
     return f"published:{case_id}:{draft_id}"
+
+
+def attachment_key(object_key: str) -> str:
+    return f"attachment:{object_key}"
 
 
 def signin_failures_key(scope: str, ident: str) -> str:
@@ -244,3 +250,37 @@ class MonitoringSystem(Protocol):
 
     def send(self, payload: dict, request_id: str) -> dict:
         """A call of a kind this version does not know, passed on as it came."""
+
+
+@dataclass(frozen=True)
+class UploadForm:
+    """Where the browser sends a file itself, and the signed form fields to send with it (an
+    S3 presigned POST: the storage refuses a body over the signed size)."""
+
+    url: str
+    fields: dict[str, str]
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    size: int
+    content_type: str
+
+
+class FileStore(Protocol):
+    """The administration's own storage of the drafts' files (a private bucket)."""
+
+    def upload_form(
+        self, key: str, *, content_type: str, max_size: int, expires: int
+    ) -> UploadForm: ...
+
+    def head(self, key: str) -> StoredFile | None:
+        """The stored file's size and type, without reading it; None if there is none."""
+
+    def read_start(self, key: str, length: int) -> bytes:
+        """The first `length` bytes (or fewer) of the file."""
+
+    def read(self, key: str, *, limit: int) -> bytes:
+        """The whole file; `PermanentError` if it is missing or larger than `limit`."""
+
+    def delete(self, key: str) -> None: ...

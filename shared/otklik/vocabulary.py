@@ -14,6 +14,7 @@ domain's enums and of the API's enumerations has a name, and that the file is cu
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, tzinfo
 
 from otklik.domain.policy import DEADLINE_TITLES_RU, DEFAULT_TIMERS, Party
 from otklik.domain.roles import ROLE_TITLES_RU
@@ -88,6 +89,7 @@ FLAGS: Mapping[str, str] = {
 SIGNIFICANCE: Mapping[str, str] = {
     "high_importance": "социально значимое сообщение (высокая важность)",
     "surge": "всплеск активности по одному вопросу",
+    "threat": "угроза должностному лицу или его семье",
 }
 
 # A message's importance as the monitoring system marks it.
@@ -151,3 +153,53 @@ def vocabulary() -> dict[str, dict[str, str]]:
         group: {str(code): title for code, title in names.items()}
         for group, names in GROUPS.items()
     }
+
+
+# -- how e-mails and reports write what is not a code -------------------------------------------
+
+# The months in the genitive, as a date reads: «2 декабря 2026».
+MONTHS_GENITIVE: tuple[str, ...] = (
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+)
+
+
+def local_time(value: datetime | None, tz: tzinfo) -> str:
+    """An instant as an official reads it, in the display time zone, to the minute:
+    «2 декабря 2026, 14:05»; "" for none."""
+    if value is None:
+        return ""
+    t = value.astimezone(tz)
+    return f"{t.day} {MONTHS_GENITIVE[t.month - 1]} {t.year}, {t:%H:%M}"
+
+
+def plural(count: int, one: str, few: str, many: str) -> str:
+    """The Russian form for `count`: 1 минута, 2 минуты, 5 минут, 11 минут, 21 минута."""
+    count = abs(count)
+    if count % 10 == 1 and count % 100 != 11:
+        return one
+    if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
+        return few
+    return many
+
+
+def counted(count: int, one: str, few: str, many: str) -> str:
+    """«1 нарушение», «3 нарушения», «5 нарушений»."""
+    return f"{count} {plural(count, one, few, many)}"
+
+
+def named(group: Mapping[str, str], code: object) -> str:
+    """The Russian name of `code` in `group`, the code itself when it has none."""
+    if code is None:
+        return ""
+    return group.get(str(code), str(code))

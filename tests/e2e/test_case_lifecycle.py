@@ -13,6 +13,7 @@ from datetime import datetime
 import pytest
 
 from otklik.domain.policy import Deadline
+from tests.integration.uploads import png, post_form
 
 pytestmark = pytest.mark.usefixtures("consumers_never_fail")
 
@@ -184,13 +185,29 @@ def test_a_message_goes_from_intake_through_rework_to_a_published_answer(
         Deadline.REWORK, at(returned["curator_decided_at"])
     )
 
-    # roads reworks; resp approves again; back to the curator.
+    # roads reworks with a photo uploaded to the storage (as the page does); resp approves
+    # again; back to the curator.
+    image = png()
+    started = client.post(
+        f"/api/v1/cases/{case_id}/attachments",
+        {"name": "plan.png", "content_type": "image/png", "size": len(image)},
+        as_="roads",
+    )
+    assert started.status == 201, started.body
+    sent, _ = post_form(
+        started["upload"]["url"], started["upload"]["fields"], "plan.png", image, "image/png"
+    )
+    assert 200 <= sent < 300
+    confirmed = client.post(
+        f"/api/v1/cases/{case_id}/attachments/{started['file_id']}/confirm", as_="roads"
+    )
+    assert confirmed.status == 200, confirmed.body
     reply = client.post(
         f"/api/v1/cases/{case_id}/drafts",
         {
             "text": "Здравствуйте! Яму на ул. Ленина засыплют щебнем 12-го числа, фото ниже.",
             "kind": "final",
-            "attachments": [{"type": "photo", "url": "https://sun9-1.userapi.com/plan.jpg"}],
+            "attachments": [{"key": started["key"]}],
         },
         as_="roads",
     )

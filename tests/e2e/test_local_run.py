@@ -384,15 +384,17 @@ def test_invoke_runs_one_function_on_a_sample_event_against_the_running_services
         assert case_id in [c["case_id"] for c in json.loads(result["body"])["cases"]]
 
 
-def test_python_m_local_serves_until_interrupted(local_system):
+def test_python_m_local_serves_until_interrupted(local_system, tmp_path):
     port, moto_port = free_port(), free_port()
+    state = tmp_path / "state"  # never the developer's .otklik/
     env = {  # a shell without this test session's settings
         k: v
         for k, v in os.environ.items()
         if not k.startswith("AWS_") and k not in local_system.env
     }
+    ports = ["--port", str(port), "--moto-port", str(moto_port)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "local", "--port", str(port), "--moto-port", str(moto_port)],
+        [sys.executable, "-m", "local", *ports, "--state-dir", str(state)],
         cwd=ROOT,
         env={**env, "PYTHONIOENCODING": "utf-8", "LOCAL_SWEEP_SECONDS": "3600"},
         stdout=subprocess.PIPE,
@@ -428,3 +430,4 @@ def test_python_m_local_serves_until_interrupted(local_system):
             if process.poll() is None:
                 process.kill()
     assert process.returncode == 0
+    assert (state / "state.json").is_file()  # Ctrl-C saved the state

@@ -106,6 +106,15 @@ def overflowing(page) -> list[str]:
     )
 
 
+def clipped(page) -> list[str]:
+    """Tables and cards whose content is cut off or scrolls sideways inside them."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('main table, main .card')]
+            .filter(el => el.scrollWidth > el.clientWidth + 1)
+            .map(el => `${el.tagName}.${el.className}: ${el.scrollWidth} > ${el.clientWidth}`)"""
+    )
+
+
 def shoot(page, name: str, *, full_page: bool = True) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.evaluate("document.activeElement && document.activeElement.blur()")
@@ -144,12 +153,20 @@ def test_a_case_goes_from_intake_to_a_published_answer_across_three_logins(
     )
     expected = calendar.working_minutes_between(datetime.now(UTC), next_due)
     assert abs(shown - expected) <= 1, (countdown.inner_text(), expected)
-    expect(countdown).to_have_class(re.compile(r"\bsoon\b"))  # T1 is 30 minutes: under an hour
+    # T1 is 30 minutes: amber only with its last third left (its warning), not from the start
+    warn_from = datetime.fromisoformat(
+        next(c for c in listed if c["case_id"] == case_id)["next_warn_from"]
+    )
+    assert calendar.working_minutes_between(warn_from, next_due) == 10
+    colour = r"\bsoon\b" if datetime.now(UTC) >= warn_from else r"\bok\b"
+    expect(countdown).to_have_class(re.compile(colour))
     expect(tech.page.locator(".report-link")).to_have_count(0)  # reports are not for tech
 
     tech.open_case(case_id)
     expect(tech.status).to_have_text("Новое")
     page = tech.page
+    triage_row = page.locator('.timers tr[data-timer="triage_due"] .countdown')
+    expect(triage_row).to_have_class(re.compile(colour))  # the same colour in the case view
     expect(page.locator(".post-text")).to_have_text(post["text"])
     expect(page.get_by_role("link", name="Ирина Петрова")).to_have_attribute(
         "href", post["author"]["url"]
@@ -452,6 +469,7 @@ def test_routing_hints_are_shown_as_warnings_and_tech_decides(staff, client, loc
     refuse = tech.form("not_processable")
     refuse.get_by_label(re.compile("^Основание")).fill("Нецензурная брань (п. 20 регламента).")
     refuse.get_by_role("button", name="Отметить как не подлежащее обработке").click()
+    refuse.get_by_role("button", name="Да, не подлежит обработке").click()  # asked again first
     expect(tech.status).to_have_text("Не подлежит обработке")
     expect(tech.page.locator(".closed-note")).to_contain_text(
         "Основание: Нецензурная брань (п. 20 регламента)."
@@ -474,6 +492,7 @@ def test_errors_of_the_api_are_shown_in_russian_next_to_their_form(
 
     back = first.form("return")
     back.get_by_role("button", name="Вернуть куратору").click()
+    back.get_by_role("button", name="Да, вернуть куратору").click()  # asked again first
     expect(back.get_by_role("alert")).to_contain_text("Укажите причину возврата.")
     expect(back.get_by_role("alert")).to_contain_text("Причина: обязательное поле")
     expect(back.get_by_label("Причина возврата")).to_have_attribute("aria-invalid", "true")
@@ -729,3 +748,11 @@ def test_the_page_fits_a_phone_and_the_screenshots_are_taken(staff, client, loca
     phone.open_case(case_id)
     expect(phone.form("accept")).to_be_visible()
     assert overflowing(phone.page) == []
+    assert clipped(phone.page) == []
+    # the deadlines come right after the post, above the forms (not 1,700 px down)
+    top = {
+        name: phone.page.locator(f".case-grid .card.{name}").bounding_box()["y"]
+        for name in ("post", "timers", "actions", "timeline")
+    }
+    assert top["post"] < top["timers"] < top["actions"] < top["timeline"], top
+    assert top["timers"] < 844 * 2, top  # within two screens of the top

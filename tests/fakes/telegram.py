@@ -6,8 +6,11 @@
 - a wrong token → 401 "Unauthorized"; an unknown method → 404 "Not Found";
 - `sendMessage(chat_id, text, reply_parameters{message_id, allow_sending_without_reply} |
   reply_to_message_id, message_thread_id)` → Message; text 1-4096 characters;
-- `sendPhoto(chat_id, photo, caption ≤ 1024, reply_parameters)` → Message;
-- `sendMediaGroup(chat_id, media[2-10 InputMediaPhoto], reply_parameters)` → [Message];
+- `sendPhoto(chat_id, photo, caption ≤ 1024, reply_parameters)` and `sendVideo(chat_id, video,
+  ...)` → Message; the file a URL, or uploaded with multipart/form-data ("Sending files": object
+  fields such as `reply_parameters` and `media` then come as JSON strings);
+- `sendMediaGroup(chat_id, media[2-10 InputMediaPhoto|InputMediaVideo], reply_parameters)` →
+  [Message]; an uploaded item's `media` is `attach://<field name>`;
 - `getChat(chat_id)` → ChatFullInfo (`linked_chat_id` for a channel with a discussion group);
 - the reply target must exist in that chat → else 400 "Bad Request: message to be replied not
   found"; a chat the bot is not in → 403 "Forbidden: bot is not a member of the channel chat";
@@ -20,6 +23,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import dataclass, field
 
 from tests.fakes.server import FakeServer, Reply, Request
@@ -49,6 +53,7 @@ class FakeTelegram(FakeServer):
         self.token = token
         self.chats: list[Chat] = []
         self._ids = itertools.count(5000)
+        self.uploads: list[tuple[str, str, bytes]] = []  # (field, file name, bytes) received
 
     # -- set-up ----------------------------------------------------------------------------------
 
@@ -83,9 +88,17 @@ class FakeTelegram(FakeServer):
             return self._error(401, "Unauthorized")
         method = request.path.removeprefix(prefix)
         payload = request.json if isinstance(request.json, dict) else dict(request.form)
+        if request.files or request.headers.get("content-type", "").startswith("multipart/"):
+            for name in ("reply_parameters", "media"):
+                if isinstance(payload.get(name), str):
+                    payload[name] = json.loads(payload[name])
+            for name, (filename, data, _) in request.files.items():
+                self.uploads.append((name, filename, data))
+            payload["_files"] = dict(request.files)
         handler = {
             "sendMessage": self._send_message,
             "sendPhoto": self._send_photo,
+            "sendVideo": self._send_video,
             "sendMediaGroup": self._send_media_group,
             "getChat": self._get_chat,
         }.get(method)
@@ -153,8 +166,37 @@ class FakeTelegram(FakeServer):
         chat, reply_to = found
         return Reply(200, {"ok": True, "result": self._message(chat, reply_to, text=text)})
 
+    @staticmethod
+    def _file_given(payload: dict, field: str) -> bool:
+        value = str(payload.get(field) or "")
+        files = payload.get("_files") or {}
+        if value.startswith("attach://"):
+            return value.removeprefix("attach://") in files
+        return value.startswith(("http://", "https://")) or field in files
+
+    def _file_id(self, payload: dict, field: str) -> str:
+        files = payload.get("_files") or {}
+        value = str(payload.get(field) or "")
+        name = value.removeprefix("attach://") if value.startswith("attach://") else field
+        return f"uploaded:{files[name][0]}" if name in files else value
+
+    def _send_video(self, payload: dict) -> Reply:
+        if not self._file_given(payload, "video"):
+            return self._error(400, "Bad Request: there is no video in the request")
+        found = self._prepare(payload)
+        if isinstance(found, Reply):
+            return found
+        chat, reply_to = found
+        message = self._message(
+            chat,
+            reply_to,
+            video={"file_id": self._file_id(payload, "video")},
+            **({"caption": payload["caption"]} if payload.get("caption") else {}),
+        )
+        return Reply(200, {"ok": True, "result": message})
+
     def _send_photo(self, payload: dict) -> Reply:
-        if not str(payload.get("photo") or "").startswith(("http://", "https://")):
+        if not self._file_given(payload, "photo"):
             return self._error(400, "Bad Request: wrong remote file identifier specified")
         if len(payload.get("caption") or "") > 1024:
             return self._error(400, "Bad Request: message caption is too long")
@@ -165,7 +207,7 @@ class FakeTelegram(FakeServer):
         message = self._message(
             chat,
             reply_to,
-            photo=[{"file_id": payload["photo"], "width": 1, "height": 1}],
+            photo=[{"file_id": self._file_id(payload, "photo"), "width": 1, "height": 1}],
             **({"caption": payload["caption"]} if payload.get("caption") else {}),
         )
         return Reply(200, {"ok": True, "result": message})
@@ -174,8 +216,10 @@ class FakeTelegram(FakeServer):
         media = payload.get("media") or []
         if not 2 <= len(media) <= 10:
             return self._error(400, "Bad Request: wrong number of media in the album")
-        if any(m.get("type") != "photo" for m in media):
+        if any(m.get("type") not in ("photo", "video") for m in media):
             return self._error(400, "Bad Request: unsupported media type")
+        if not all(self._file_given({**payload, "m": m.get("media")}, "m") for m in media):
+            return self._error(400, "Bad Request: wrong file identifier specified")
         if len(media[0].get("caption") or "") > 1024:
             return self._error(400, "Bad Request: message caption is too long")
         found = self._prepare(payload)
@@ -188,7 +232,7 @@ class FakeTelegram(FakeServer):
                 chat,
                 reply_to,
                 media_group_id=group,
-                photo=[{"file_id": m["media"], "width": 1, "height": 1}],
+                **{m["type"]: [{"file_id": self._file_id({**payload, "m": m["media"]}, "m")}]},
                 **({"caption": m["caption"]} if m.get("caption") else {}),
             )
             for m in media

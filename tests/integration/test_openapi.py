@@ -48,6 +48,7 @@ BODY_MODELS = (
     "TriageIn",
     "ContributionIn",
     "DraftIn",
+    "UploadIn",
     "RejectIn",
     "PublicationIn",
 )
@@ -407,8 +408,8 @@ def _views(lived_case) -> list[tuple[str, dict]]:
     assert found, "the lived case should have a breach"
     fresh = Case.receive(case.message, now=case.received_at, policy=policy)
     return [
-        ("CaseSummary", case_summary(case, tz)),
-        ("CaseSummary", case_summary(fresh, tz)),
+        ("CaseSummary", case_summary(case, tz, policy)),
+        ("CaseSummary", case_summary(fresh, tz, policy)),
         ("CaseDetail", detail),
         ("CaseDetail", case_detail(fresh, tz, policy, Actor("tech", Role.TECHNICAL))),
         ("DraftCreated", {"draft_id": case.drafts[-1].draft_id, **detail}),

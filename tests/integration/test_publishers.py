@@ -34,7 +34,6 @@ from otklik.domain.values import Attachment, Author, Curator, Draft, Message
 from otklik.entrypoints.schemas import MessageIn
 from otklik.httpclient import (
     Budget,
-    FetchGuard,
     HttpClient,
     PermanentError,
     TemporaryError,
@@ -44,9 +43,10 @@ from otklik.httpclient import (
 from otklik.service import cases
 from otklik.service.publishing import Delivery, RetryLater, publish_approved
 from tests.fakes.ok import FakeOK
-from tests.fakes.server import Reply
+from tests.fakes.server import JPEG, Reply
 from tests.fakes.telegram import Chat, FakeTelegram
 from tests.fakes.vk import FakeVK
+from tests.integration.uploads import png, upload_confirmed
 
 BARNAUL = ZoneInfo("Asia/Barnaul")
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,9 +94,31 @@ def draft(*attachments: Attachment, text: str = ANSWER) -> Draft:
     )
 
 
-# The fakes serve the photos on loopback over http, which the real guard refuses
+# The fakes answer on loopback over http, which the real guard refuses
 # (tests/integration/test_httpclient.py tests it).
-HTTP = HttpClient(timeout=5, fetch_guard=FetchGuard(schemes=("http", "https"), allow_private=True))
+HTTP = HttpClient(timeout=5)
+
+
+class MemoryFiles:
+    """`otklik.ports.FileStore`'s reading side in memory: the attachments bucket as the
+    publishers see it (the function's tests below use the real bucket on moto)."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, bytes] = {}
+        self.reads: list[str] = []
+
+    def put(self, name: str, content: bytes = JPEG, *, kind: str = "photo") -> Attachment:
+        key = f"cases/test/{uuid.uuid4().hex}"
+        self.data[key] = content
+        types = {"photo": "image/jpeg", "video": "video/mp4"}
+        return Attachment(kind, key=key, name=name, size=len(content), content_type=types[kind])
+
+    def read(self, key: str, *, limit: int) -> bytes:
+        self.reads.append(key)
+        return self.data[key]
+
+
+FILES = MemoryFiles()
 
 
 # -- the shared helper ------------------------------------------------------------------------
@@ -139,6 +161,7 @@ def vk_publisher(fake: FakeVK, **overrides) -> VkPublisher:
         group_id=str(fake.group_id),
         http=HTTP,
         api_url=f"{fake.url}/method",
+        files=FILES,
     )
 
 
@@ -174,8 +197,9 @@ def test_vk_mentions_use_the_markup_of_their_kind():
 
 def test_vk_answer_goes_as_the_communitys_reply_to_the_comment_with_its_photo(vk):
     vk.add_post(-170171414, 52107, comments=[52110])
-    photo = vk.host_file("yama-fixed.jpg", b"\xff\xd8 a photo of the repaired road")
-    answer = draft(Attachment("photo", photo), Attachment("video", "https://vk.com/video-1_2"))
+    photo = FILES.put("yama-fixed.jpg", b"\xff\xd8 a photo of the repaired road")
+    # A link of a draft stored before files were kept: shown as a link, never fetched.
+    answer = draft(photo, Attachment("video", "https://vk.com/video-1_2"))
 
     published = vk_publisher(vk).publish(
         message("https://vk.com/wall-170171414_52107?reply=52110"), answer, budget=budget()[0]
@@ -186,12 +210,13 @@ def test_vk_answer_goes_as_the_communitys_reply_to_the_comment_with_its_photo(vk
     assert comment["reply_to_comment"] == "52110"
     assert comment["from_group"] == str(vk.group_id)
     assert comment["message"].startswith("[id1|Ирина Петрова], Ирина, здравствуйте!")
-    assert comment["message"].endswith("https://vk.com/video-1_2")  # not a photo: as a link
+    assert comment["message"].endswith("https://vk.com/video-1_2")  # an old link: as a link
     assert comment["guid"] == answer.draft_id
     assert (comment["v"], comment["access_token"]) == ("5.199", vk.token)
     [saved] = vk.saved_photos
     assert comment["attachments"] == f"photo{saved['owner_id']}_{saved['id']}"
     assert list(vk.uploads.values()) == [b"\xff\xd8 a photo of the repaired road"]
+    assert photo.key in FILES.reads  # the bytes came from the bucket
     upload = vk.calls("/upload/wall")[0]
     assert upload.files["photo"][0] == "yama-fixed.jpg"
     comment_id = int(published.receipt.response_id)
@@ -218,11 +243,11 @@ def test_vk_answer_to_a_board_topic_goes_to_that_topic(vk):
 @pytest.mark.parametrize("closed_with", [212, 213])
 def test_vk_closed_comments_fall_back_to_a_post_on_the_administrations_wall(vk, closed_with):
     vk.add_post(-42, 7, closed_with=closed_with)
-    photo = vk.host_file("proof.jpg")
+    photo = FILES.put("proof.jpg")
     post_url = "https://vk.com/wall-42_7"
 
     published = vk_publisher(vk).publish(
-        message(post_url, author_id="id777"), draft(Attachment("photo", photo)), budget=budget()[0]
+        message(post_url, author_id="id777"), draft(photo), budget=budget()[0]
     )
 
     [post] = vk.own_posts
@@ -317,7 +342,11 @@ def tg():
 
 def tg_publisher(fake: FakeTelegram, *, token: str | None = None, fallback: str | None = None):
     return TelegramPublisher(
-        bot_token=token or fake.token, http=HTTP, api_url=fake.url, fallback_chat_id=fallback
+        bot_token=token or fake.token,
+        http=HTTP,
+        api_url=fake.url,
+        fallback_chat_id=fallback,
+        files=FILES,
     )
 
 
@@ -392,8 +421,8 @@ def test_telegram_comment_under_a_channel_post_is_answered_in_its_discussion_gro
 
 def test_telegram_photos_go_with_the_answer(tg):
     tg.add_chat(Chat(-100555, username="zudilovo_chat"), 123)
-    one = Attachment("photo", "https://files.example.org/1.jpg")
-    two = Attachment("photo", "https://files.example.org/2.jpg")
+    one = FILES.put("1.jpg", JPEG + b"one")
+    two = FILES.put("2.mp4", b"\x00\x00\x00\x18ftypmp42 two", kind="video")
     url = "https://t.me/zudilovo_chat/123"
 
     single = tg_publisher(tg).publish(
@@ -403,13 +432,19 @@ def test_telegram_photos_go_with_the_answer(tg):
         message(url, network="telegram"), draft(one, two), budget=budget()[0]
     )
 
+    # The bytes from the bucket are uploaded (multipart): Telegram never gets a link of ours.
     photo = tg.sent("sendPhoto")[0][1]
-    assert (photo["photo"], photo["caption"]) == (one.url, ANSWER)
-    assert photo["reply_parameters"] == {"message_id": 123}
-    media = tg.sent("sendMediaGroup")[0][1]["media"]
+    assert photo["caption"] == ANSWER and "photo" not in photo
+    assert json.loads(photo["reply_parameters"]) == {"message_id": 123}
+    media = json.loads(tg.sent("sendMediaGroup")[0][1]["media"])
     assert media == [
-        {"type": "photo", "media": one.url, "caption": ANSWER},
-        {"type": "photo", "media": two.url},
+        {"type": "photo", "media": "attach://file1", "caption": ANSWER},
+        {"type": "video", "media": "attach://file2"},
+    ]
+    assert tg.uploads == [
+        ("photo", "1.jpg", JPEG + b"one"),
+        ("file1", "1.jpg", JPEG + b"one"),
+        ("file2", "2.mp4", b"\x00\x00\x00\x18ftypmp42 two"),
     ]
     assert (single.receipt.method, album.receipt.method) == ("sendPhoto", "sendMediaGroup")
 
@@ -420,13 +455,15 @@ def test_telegram_a_long_answer_is_sent_as_text_and_its_photos_follow_as_a_reply
 
     published = tg_publisher(tg).publish(
         message("https://t.me/zudilovo_chat/123", network="telegram"),
-        draft(Attachment("photo", "https://f.example/1.jpg"), text=long_text.strip()),
+        draft(FILES.put("1.jpg"), text=long_text.strip()),
         budget=budget()[0],
     )
 
     assert [m for m, _ in tg.sent()] == ["sendMessage", "sendPhoto"]
     photo = tg.sent("sendPhoto")[0][1]
-    assert photo["reply_parameters"] == {"message_id": int(published.receipt.response_id)}
+    assert json.loads(photo["reply_parameters"]) == {
+        "message_id": int(published.receipt.response_id)
+    }
 
 
 def test_telegram_flood_control_waits_the_retry_after_it_names(tg):
@@ -540,6 +577,7 @@ def ok_publisher(fake: FakeOK, *, secret: str | None = None, token: str | None =
         group_id=fake.group_id,
         http=HTTP,
         api_url=f"{fake.url}/fb.do",
+        files=FILES,
     )
 
 
@@ -574,7 +612,7 @@ def test_ok_links_name_their_discussion(url, entity_type, entity_id):
 def test_ok_answer_is_the_groups_official_comment_in_the_topic(ok):
     ok.add_topic("154033475270516")
     url = "https://ok.ru/group/53038939046008/topic/154033475270516"
-    photo = Attachment("photo", "https://files.example.org/road.jpg")
+    photo = Attachment("photo", "https://files.example.org/road.jpg")  # an old draft's link
 
     published = ok_publisher(ok).publish(
         message(url, network="ok"), draft(photo), budget=budget()[0]
@@ -586,7 +624,7 @@ def test_ok_answer_is_the_groups_official_comment_in_the_topic(ok):
         "GROUP_TOPIC",
         "true",
     )
-    assert call["comment"] == f"{ANSWER}\n{photo.url}"  # no documented comment attachments
+    assert call["comment"] == f"{ANSWER}\n{photo.url}"  # a link stays a link, never fetched
     assert call["format"] == "json" and call["application_key"] == ok.application_key
     [comment] = ok.topics["154033475270516"].comments
     assert comment["as_admin"] is True
@@ -596,8 +634,21 @@ def test_ok_answer_is_the_groups_official_comment_in_the_topic(ok):
 def test_ok_a_closed_topic_falls_back_to_a_topic_in_the_administrations_group(ok):
     ok.add_topic("111", closed=True)
     url = "https://ok.ru/group/1/topic/111"
-    one = Attachment("photo", ok.host_file("1.jpg"))
-    two = Attachment("photo", ok.host_file("2.jpg"))
+
+    published = ok_publisher(ok).publish(message(url, network="ok"), draft(), budget=budget()[0])
+
+    [topic] = ok.posted_topics
+    media = topic["attachment"]["media"]
+    assert media[0]["text"].endswith(f"Ответ на сообщение: {url}")
+    assert media[1] == {"type": "link", "url": url}
+    assert published.url == f"https://ok.ru/group/{ok.group_id}/topic/{topic['id']}"
+    assert (published.receipt.method, published.receipt.in_thread) == ("mediatopic.post", False)
+
+
+def test_ok_a_link_naming_no_topic_is_answered_in_the_administrations_group_with_its_photos(ok):
+    url = "https://ok.ru/zudilovo"  # no topic to comment on
+    one = FILES.put("1.jpg", JPEG + b"1")
+    two = FILES.put("2.jpg", JPEG + b"2")
 
     published = ok_publisher(ok).publish(
         message(url, network="ok"), draft(one, two), budget=budget()[0]
@@ -605,6 +656,7 @@ def test_ok_a_closed_topic_falls_back_to_a_topic_in_the_administrations_group(ok
 
     [upload] = ok.calls("/upload/photos")
     assert sorted(upload.files) == ["pic1", "pic2"]
+    assert [upload.files[p][1] for p in ("pic1", "pic2")] == [JPEG + b"1", JPEG + b"2"]
     [topic] = ok.posted_topics
     media = topic["attachment"]["media"]
     assert media[0]["type"] == "text"
@@ -615,6 +667,30 @@ def test_ok_a_closed_topic_falls_back_to_a_topic_in_the_administrations_group(ok
     assert topic["attachment"]["onBehalfOfGroup"] == "true"
     assert published.url == f"https://ok.ru/group/{ok.group_id}/topic/{topic['id']}"
     assert (published.receipt.method, published.receipt.in_thread) == ("mediatopic.post", False)
+
+
+def test_ok_photos_of_a_comment_are_left_to_a_person_not_dropped_or_linked(ok):
+    ok.add_topic("222")
+
+    with pytest.raises(PermanentError, match="вручную"):
+        ok_publisher(ok).publish(
+            message("https://ok.ru/group/1/topic/222", network="ok"),
+            draft(FILES.put("1.jpg")),
+            budget=budget()[0],
+        )
+    assert ok.method_calls("discussions.addDiscussionComment") == []
+
+
+def test_vk_does_not_post_an_answer_without_its_video(vk):
+    vk.add_post(-170171414, 52107)
+
+    with pytest.raises(PermanentError, match="видео"):
+        vk_publisher(vk).publish(
+            message("https://vk.com/wall-170171414_52107"),
+            draft(FILES.put("clip.mp4", b"\x00\x00\x00\x18ftypmp42", kind="video")),
+            budget=budget()[0],
+        )
+    assert vk.method_calls("wall.createComment") == []
 
 
 def test_ok_flood_and_service_errors_are_retried(ok):
@@ -708,8 +784,9 @@ STAFF = {
 }
 
 
-def approved_case(url: str, network: str, *, attachments=(), now: datetime | None = None):
-    """A case the curator approved just now (or at `now`): (case id, draft id)."""
+def approved_case(url: str, network: str, *, files=(), now: datetime | None = None):
+    """A case the curator approved just now (or at `now`): (case id, draft id). `files`:
+    (name, bytes, content type) uploaded to the attachments bucket and attached to the draft."""
     d = deps()
     now = now or datetime.now(BARNAUL)
     body = {
@@ -736,13 +813,17 @@ def approved_case(url: str, network: str, *, attachments=(), now: datetime | Non
         reason="",
         now=now,
     )
+    attachments = [
+        upload_confirmed(d, STAFF["roads"], case.case_id, name, content, content_type)
+        for name, content, content_type in files
+    ]
     _, draft_id = cases.submit_draft(
         d,
         STAFF["roads"],
         case.case_id,
         text=ANSWER,
         kind="final",
-        attachments=list(attachments),
+        attachments=attachments,
         now=now,
     )
     cases.approve_draft(d, STAFF["resp"], case.case_id, draft_id, now)
@@ -827,14 +908,19 @@ def tg_env(aws, monkeypatch):
 def test_the_function_posts_the_answer_and_keeps_the_proof_with_the_case(
     vk_env, handler, api_event, lambda_context, monkeypatch
 ):
-    # The fake serves the photo on loopback over http, which the fetch guard refuses in earnest
-    # (tests/integration/test_httpclient.py): here it lets this machine through.
-    monkeypatch.setattr(FetchGuard, "check", lambda self, url: None)
+    # Nothing is fetched but the network's API: a GET of any other address fails the test.
+    request = HttpClient.request
+
+    def api_only(self, method, url, **kwargs):
+        assert method != "GET" or url.startswith(vk_env.url), f"fetched {url}"
+        return request(self, method, url, **kwargs)
+
+    monkeypatch.setattr(HttpClient, "request", api_only)
     post = uuid.uuid4().int % 10**6
     vk_env.add_post(-170171414, post, comments=[post + 3])
-    photo = vk_env.host_file("fixed.jpg")
+    image = png(3, 3)
     url = f"https://vk.com/wall-170171414_{post}?reply={post + 3}"
-    case_id, draft_id = approved_case(url, "vk", attachments=[Attachment("photo", photo)])
+    case_id, draft_id = approved_case(url, "vk", files=[("fixed.png", image, "image/png")])
 
     answer = handler("publishing")(sqs_event(case_id, draft_id), lambda_context)
 
@@ -849,7 +935,11 @@ def test_the_function_posts_the_answer_and_keeps_the_proof_with_the_case(
     assert (proof.by, proof.url, proof.response_id) == ("system", link, str(comment_id))
     assert (proof.method, proof.in_thread) == ("wall.createComment", True)
     assert proof.text.startswith("[id1|Ирина Петрова], Ирина, здравствуйте!")
-    assert proof.attachments == (Attachment("photo", photo),)
+    [attached] = proof.attachments
+    assert (attached.type, attached.name, attached.size) == ("photo", "fixed.png", len(image))
+    assert attached.key.startswith(f"cases/{case_id}/") and attached.url == ""
+    # The network got the bytes read from the bucket.
+    assert list(vk_env.uploads.values()) == [image]
     assert proof.original.url == url
     assert proof.original.text.startswith("Когда отремонтируют дорогу")
     assert proof.original.attachments[0].url == "https://sun9-1.userapi.com/yama.jpg"

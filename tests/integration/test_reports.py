@@ -372,3 +372,151 @@ def test_the_html_report_and_its_charts_escape_what_citizens_typed(aws):
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;Дороги" in html
     svg = html[html.index('<svg class="chart"') : html.index("</svg>")]
     assert "<text" in svg and "<rect" in svg  # the chart is drawn
+
+
+# -- July 2030 (Monday the 1st): T2 breaches the sweeper never saw, as officials read them ------
+
+JULY = "2030-07"
+
+
+def july(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2030, 7, day, hour, minute, tzinfo=BARNAUL)
+
+
+@pytest.fixture(scope="module")
+def t2_month(aws):
+    """Two messages on 1 July, neither swept: L answered a day after its T2 fell due (T2 ended
+    late), O left open past its T2 (running past due at the report's moment)."""
+    d = deps()
+    tech = who("tech")
+    late = receive(july(1, 9, 0))
+    cases.triage(
+        d,
+        tech,
+        late.case_id,
+        decision="accept",
+        departments=["roads"],
+        reason="",
+        now=july(1, 9, 5),
+    )
+    draft = answer(
+        late.case_id, executor="roads", draft_at=july(3, 9, 0), approve_at=july(3, 9, 10)
+    )
+    curator(late.case_id, late.message.external_id, "draft_approved", draft, july(3, 9, 20))
+    cases.record_publication(
+        d, tech, late.case_id, url="https://vk.com/wall-7_9?reply=10", now=july(3, 9, 30)
+    )
+    left = receive(july(1, 10, 0), topic="ЖКХ")
+    cases.triage(
+        d,
+        tech,
+        left.case_id,
+        decision="accept",
+        departments=["housing"],
+        reason="",
+        now=july(1, 10, 5),
+    )
+    return {"L": deps().store().get(late.case_id), "O": deps().store().get(left.case_id)}
+
+
+def names_of_directory():
+    d = deps()
+    return (
+        {x.id: x.name for x in d.directory.departments()},
+        {m.login: m.name for m in d.directory.all_staff()},
+    )
+
+
+def test_t2_breaches_the_sweeper_never_saw_are_listed_by_name(t2_month):
+    now = july(31, 12)
+    report = build_monthly(deps(), JULY, now)
+    departments, staff = names_of_directory()
+    late, left = t2_month["L"], t2_month["O"]
+
+    assert report.total.timers[Deadline.ANSWER].late == 2
+    assert not late.escalations and not left.escalations  # never swept
+    listed = {(b.case_id, b.timer) for b in build_breaches(deps(), JULY, now)}
+    assert {(late.case_id, "answer_due"), (left.case_id, "answer_due")} <= listed
+
+    html = to_html(report, build_breaches(deps(), JULY, now), BARNAUL, departments)
+    assert "Нарушений сроков не зафиксировано" not in html
+    section = html[html.index("Нарушения сроков (п. 22)") :]
+    assert late.message.external_id in section and left.message.external_id in section
+    assert "публикация ответа (T2)" in section
+    assert staff["resp"] in section  # T2 is the responsible executor's: by name, not login
+    assert ">resp<" not in section and ">roads<" not in section
+    assert departments["roads"] in section and departments["housing"] in section
+    due = late.timers["answer_due"].due
+    assert f"{due.astimezone(BARNAUL).day} июля 2030, {due.astimezone(BARNAUL):%H:%M}" in section
+
+
+def test_the_xlsx_has_local_times_numbers_percentages_and_names(t2_month):
+    now = july(31, 12)
+    report = build_monthly(deps(), JULY, now)
+    departments, staff = names_of_directory()
+    book = load_workbook(io.BytesIO(to_xlsx(report, build_breaches(deps(), JULY, now))))
+
+    sheet = book["Отчёт"]
+    header = [c.value for c in sheet[1]]
+    t2 = next(i for i, h in enumerate(header) if h and h.startswith("публикация ответа (T2)"))
+    total = sheet[2]
+    assert total[2].value == report.total.received and total[2].data_type == "n"
+    assert total[t2].value == 0 and total[t2].data_type == "n"  # 0 of 2 on time
+    assert total[t2].number_format == "0%"
+    groups = [r[1].value for r in sheet.iter_rows(min_row=2) if r[0].value == "Отдел"]
+    assert departments["roads"] in groups and departments["housing"] in groups
+    assert "roads" not in groups
+
+    rows = {r[0].value: r for r in book["Нарушения"].iter_rows(min_row=2)}
+    late = t2_month["L"]
+    t2_rows = [
+        r
+        for r in book["Нарушения"].iter_rows(min_row=2)
+        if r[0].value == late.message.external_id and r[2].value == "публикация ответа (T2)"
+    ]
+    assert len(t2_rows) == 1 and rows
+    row = t2_rows[0]
+    due = late.timers["answer_due"].due.astimezone(BARNAUL).replace(tzinfo=None)
+    assert row[3].value == due  # local wall time, not UTC
+    assert row[3].is_date and row[3].number_format == "DD.MM.YYYY HH:MM"
+    assert row[4].is_date
+    assert row[6].value == staff["resp"]
+    assert row[7].value == departments["roads"]
+
+    table = list(csv.reader(io.StringIO(to_csv(report).lstrip("\ufeff")), delimiter=";"))
+    csv_groups = [r[1] for r in table if r[0] == "Отдел"]
+    assert departments["roads"] in csv_groups and "roads" not in csv_groups
+
+
+def test_the_breach_report_has_a_page_with_names(t2_month, handler, api_event, lambda_context):
+    staff_api = handler("staff_api")
+    login = api_event("POST", "/api/v1/auth/login", {"login": "head", "password": "demo"})
+    token = json.loads(staff_api(login, lambda_context)["body"])["token"]
+    departments, staff = names_of_directory()
+
+    def get(**query):
+        event = api_event(
+            "GET",
+            "/api/v1/reports/breaches",
+            headers={"authorization": f"Bearer {token}"},
+            query={"month": JULY, **query},
+        )
+        return staff_api(event, lambda_context)
+
+    page = get(format="html")
+    assert page["statusCode"] == 200
+    assert page["headers"]["Content-Type"].startswith("text/html")
+    body = page["body"]
+    assert "Нарушения сроков регламента" in body and "Нарушений сроков не зафиксировано" not in body
+    # as of today (the page's moment): L's T2 ended late; O's, in 2030, has not yet fallen due
+    assert t2_month["L"].message.external_id in body
+    assert t2_month["O"].message.external_id not in body
+    assert staff["resp"] in body and departments["roads"] in body
+    assert ">resp<" not in body and ">roads<" not in body
+    assert "ответственный исполнитель" in body  # the role by name
+    assert "T" not in body.split("Сформировано", 1)[1].split("<", 1)[0]  # no ISO time
+
+    as_json = get()
+    assert as_json["statusCode"] == 200
+    listed = json.loads(as_json["body"])["breaches"]
+    assert any(b["case_id"] == t2_month["L"].case_id and b["timer"] == "answer_due" for b in listed)

@@ -32,6 +32,7 @@ import pytest
 from local.cfn import load
 from otklik import bootstrap
 from otklik.signing import verify
+from tests.integration.uploads import png, post_form
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
@@ -226,6 +227,7 @@ class Desk:
         *,
         case_id: str | None = None,
         draft_id: str | None = None,
+        file_id: str | None = None,
         body: dict | None = None,
         query: dict | None = None,
         login: str | None = None,
@@ -233,7 +235,8 @@ class Desk:
         event = sample(name)
         route = event["routeKey"].partition(" ")[2]
         params = dict(event.get("pathParameters") or {})
-        params.update({k: v for k, v in {"case_id": case_id, "draft_id": draft_id}.items() if v})
+        given = {"case_id": case_id, "draft_id": draft_id, "file_id": file_id}
+        params.update({k: v for k, v in given.items() if v})
         if params:
             path = re.sub(r"\{(\w+)\}", lambda m: params[m[1]], route)
             event["pathParameters"] = params
@@ -323,6 +326,18 @@ def test_sample_events_take_a_message_to_a_published_answer(
 
     # Roads asks for advice on an evasive draft first: warned, nothing stored.
     status, advice = desk.http("draft_check", case_id=case_id)
+    # A photo for the draft: the browser's upload to the bucket, then its check.
+    image = png()
+    declared = {"name": "yama.png", "content_type": "image/png", "size": len(image)}
+    status_up, started = desk.http("draft_attachment_start", case_id=case_id, body=declared)
+    assert status_up == 201, started
+    fields = started["upload"]["fields"]
+    sent, _ = post_form(started["upload"]["url"], fields, "yama.png", image, "image/png")
+    assert 200 <= sent < 300
+    status_ok, confirmed = desk.http(
+        "draft_attachment_confirm", case_id=case_id, file_id=started["file_id"]
+    )
+    assert (status_ok, confirmed["attachment"]["type"]) == (200, "photo"), confirmed
     assert status == 200, advice
     assert {"no_measure", "no_date", "boilerplate"} <= {f["code"] for f in advice["findings"]}
     # Roads drafts; the responsible executor rejects, then approves the second draft.

@@ -38,7 +38,7 @@ from otklik.domain.case import Case
 from otklik.domain.states import Status
 from otklik.entrypoints import auth, http
 from otklik.entrypoints.schemas import ManualMessageIn, MessageIn
-from otklik.service import cases
+from otklik.service import attachments, cases
 
 MESSAGES = "/api/v1/monitoring/messages"
 CALLBACKS = "/api/v1/monitoring/callbacks"
@@ -211,6 +211,27 @@ class Desk:
             reason="",
             now=datetime.now(UTC),
         )
+
+    def uploaded(self, department: str = "roads") -> tuple[Case, str]:
+        """A case in work with a PNG uploaded for its draft, not yet confirmed: (case, file id)."""
+        from tests.integration.uploads import png, post_form
+
+        case = self.in_work(department)
+        image = png()
+        started = attachments.start_upload(
+            self.d,
+            self.actor(department),
+            case.case_id,
+            name="photo.png",
+            content_type="image/png",
+            size=len(image),
+            now=datetime.now(UTC),
+        )
+        status, _ = post_form(
+            started.form.url, started.form.fields, "photo.png", image, "image/png"
+        )
+        assert status < 300
+        return case, started.key.rsplit("/", 1)[-1]
 
     def internal_review(self, department: str = "roads") -> tuple[Case, str]:
         case = self.in_work(department)
@@ -792,6 +813,17 @@ SCENARIOS: dict[str, Scenario] = {
         lambda d: (d.in_work("roads"), None),
         {"text": "Ваше обращение принято к сведению.", "kind": "final"},
     ),
+    "start-upload-roads-case": Scenario(
+        "POST",
+        "/api/v1/cases/{case_id}/attachments",
+        lambda d: (d.in_work("roads"), None),
+        {"name": "photo.png", "content_type": "image/png", "size": 1000},
+    ),
+    "confirm-upload-roads-case": Scenario(
+        "POST",
+        "/api/v1/cases/{case_id}/attachments/{file_id}/confirm",
+        lambda d: d.uploaded("roads"),
+    ),
     "record-publication": Scenario(
         "POST",
         "/api/v1/cases/{case_id}/publication",
@@ -808,8 +840,9 @@ SCENARIOS: dict[str, Scenario] = {
 
 # Who gets what. Executors: `roads` is the department of the roads cases; `housing` is then the
 # executor of another department: a case of another department is not found (404) when viewed,
-# and any action on it is forbidden (403, the role may act but not on this case). No token: 401
-# before anything else.
+# and an action their role may take is not found on it either (404: no refusal tells its status);
+# an action the role may never take is forbidden (403) before the case is looked up. No token:
+# 401 before anything else.
 #                            tech resp roads housing head  none
 MATRIX: dict[str, tuple[int, int, int, int, int, int]] = {
     "me":                      (200, 200, 200, 200, 200, 401),
@@ -820,8 +853,8 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int]] = {
     "contribute-joint-case":   (403, 403, 200, 200, 403, 401),
     # roads: another department's case; housing: its own, but a single department's case
     # asks for no contribution
-    "contribute-housing-case": (403, 403, 403, 403, 403, 401),
-    "draft-roads-case":        (403, 201, 201, 403, 403, 401),
+    "contribute-housing-case": (403, 403, 404, 403, 403, 401),
+    "draft-roads-case":        (403, 201, 201, 404, 403, 401),
     # a joint answer is the responsible executor's alone
     "draft-joint-case":        (403, 201, 403, 403, 403, 401),
     "approve-draft":           (403, 200, 403, 403, 403, 401),
@@ -832,6 +865,9 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int]] = {
     "record-curator-decision": (200, 403, 403, 403, 403, 401),
     # the advice, for whoever may write the draft now (a read: nothing changes)
     "check-draft-roads-case":  (403, 200, 200, 404, 403, 401),
+    # a draft's files, for whoever may write the draft now (the case itself does not change)
+    "start-upload-roads-case":   (403, 201, 201, 404, 403, 401),
+    "confirm-upload-roads-case": (403, 200, 200, 404, 403, 401),
     "record-publication":      (200, 403, 403, 403, 403, 401),
     "monthly-report":          (403, 200, 403, 403, 200, 401),
     "breach-report":           (403, 200, 403, 403, 200, 401),
@@ -872,7 +908,9 @@ def password_material(aws) -> list[str]:
 def test_role_action_matrix(api, desk, password_material, name, login, expected):
     scenario = SCENARIOS[name]
     case, draft_id = scenario.setup(desk)
-    path = scenario.path.format(case_id=case.case_id if case else "", draft_id=draft_id or "")
+    path = scenario.path.format(
+        case_id=case.case_id if case else "", draft_id=draft_id or "", file_id=draft_id or ""
+    )
     before = (desk.case(case.case_id), desk.audit(case.case_id)) if case else None
     token = None
     if login is not None:
@@ -932,6 +970,23 @@ def test_an_executor_lists_only_the_cases_of_their_department(api, desk):
     # asking for another department's cases by filter gives nothing of theirs either
     filtered = api("GET", "/api/v1/cases", as_="roads", query={"department": "housing"})
     assert {c["case_id"] for c in filtered["cases"]} & mine == {joint.case_id}
+
+
+def test_an_executor_acting_on_another_departments_case_learns_nothing_of_it(api, desk):
+    """Whatever state another department's case is in, an action the executor's role may take
+    on it answers exactly as on a case that does not exist (not a 409 naming its status)."""
+    housing_case = desk.in_work("housing")
+    missing = uuid.uuid4().hex
+    attempts = (
+        ("contributions", {"text": "Часть ответа"}),
+        ("drafts", {"text": "Ответ", "kind": "final"}),
+    )
+    for route, body in attempts:
+        foreign = api("POST", f"/api/v1/cases/{housing_case.case_id}/{route}", body, as_="roads")
+        nowhere = api("POST", f"/api/v1/cases/{missing}/{route}", body, as_="roads")
+        assert_error(foreign, 404, "not_found")
+        assert foreign.raw == nowhere.raw, route
+    assert desk.case(housing_case.case_id).version == housing_case.version  # left as it was
 
 
 # -- the audit trail -----------------------------------------------------------------------------
@@ -1104,7 +1159,7 @@ def test_no_route_changes_or_deletes_audit_entries(api, desk):
     statuses = set()
     for method, template, operation in _documented_operations():
         for case_id, draft_id in ((closed.case_id, closed_draft), (review.case_id, review_draft)):
-            path = template.format(case_id=case_id, draft_id=draft_id)
+            path = template.format(case_id=case_id, draft_id=draft_id, file_id=draft_id)
             body = _example_body(operation)
             if template in (MESSAGES, CALLBACKS):
                 if template == MESSAGES:

@@ -79,6 +79,22 @@ ENVIRONMENT_REFS = {  # variable -> what it must !Ref
 }
 # Read by config.py but given by the Lambda runtime (region) or only by the local run (endpoint).
 NOT_FROM_TEMPLATE = {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL"}
+# Set only where another cloud serves the same APIs (deploy/yandex), or only to tune a default
+# (the sign-in rule; development secrets are refused in AWS, so the template never allows them).
+NOT_FROM_TEMPLATE |= {
+    "DYNAMODB_ENDPOINT_URL",
+    "SQS_ENDPOINT_URL",
+    "SES_ENDPOINT_URL",
+    "S3_ENDPOINT_URL",
+    "INDEX_PROJECTION",
+    "SIGNIN_LOGIN_FAILURES",
+    "SIGNIN_CLIENT_FAILURES",
+    "SIGNIN_LOCK_MINUTES",
+    "OTKLIK_ALLOW_DEV_SECRETS",
+}
+# Given only to the functions that may touch the drafts' files (least privilege), not globally.
+PER_FUNCTION = {"ATTACHMENTS_BUCKET": {"DraftSubmissionFunction", "PublishingFunction"}}
+NOT_FROM_TEMPLATE |= set(PER_FUNCTION)
 PARAMETERS = {
     "MonitoringWebhookSecret": "test-webhook-secret-0123456789",
     "StaffTokenSecret": "test-token-secret-0123456789abcdef0123456789",
@@ -338,6 +354,10 @@ def test_idempotency_keys_expire_on_the_models_ttl_attribute():
 # -- environment ------------------------------------------------------------------------------
 
 
+# Settings with a fixed set of values get one of them from the recording below; the rest "1".
+_ONE_OF = {"INDEX_PROJECTION": "ALL"}
+
+
 class _RecordingEnviron(dict):
     """os.environ stand-in that answers every name and remembers which were asked."""
 
@@ -347,7 +367,7 @@ class _RecordingEnviron(dict):
 
     def get(self, key, default=None):
         self.asked.add(key)
-        return "1"
+        return _ONE_OF.get(key, "1")
 
     def __getitem__(self, key):
         return self.get(key)
@@ -373,6 +393,33 @@ def test_functions_get_every_setting_config_reads(monkeypatch):
     assert "CASES_TABLE" in asked  # the recording works
     given = set(_TEMPLATE["Globals"]["Function"]["Environment"]["Variables"])
     assert asked - NOT_FROM_TEMPLATE <= given
+
+
+def test_the_attachments_bucket_is_private_and_only_its_users_reach_it():
+    bucket = _TEMPLATE["Resources"]["AttachmentsBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    encryption = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    [cors] = bucket["CorsConfiguration"]["CorsRules"]
+    assert "POST" in cors["AllowedMethods"] and "GET" not in cors["AllowedMethods"]
+    for name, functions in PER_FUNCTION.items():
+        for logical_id in FUNCTIONS:
+            own = _TEMPLATE["Resources"][logical_id]["Properties"].get("Environment") or {}
+            given = name in (own.get("Variables") or {})
+            assert given == (logical_id in functions), (name, logical_id)
+    actions = {}
+    for logical_id in FUNCTIONS:
+        policies = _TEMPLATE["Resources"][logical_id]["Properties"].get("Policies") or []
+        for policy in policies:
+            for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+                if "AttachmentsBucket" in json.dumps(statement.get("Resource")):
+                    found = statement["Action"]
+                    actions[logical_id] = sorted([found] if isinstance(found, str) else found)
+    assert actions == {
+        "DraftSubmissionFunction": ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+        "PublishingFunction": ["s3:GetObject"],
+    }
 
 
 def test_environment_points_at_the_right_resources_and_parameters():
@@ -441,6 +488,7 @@ def test_policies_are_scoped(logical_id):
 SAMPLE_IDS = {
     "case_id": "3f2a9c1e5b7d4e8f9a0b1c2d3e4f5a6b",
     "draft_id": "8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f",
+    "file_id": "5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b",
 }
 
 

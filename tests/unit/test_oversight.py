@@ -82,6 +82,37 @@ def test_the_notices_a_timer_owes_follow_the_clock(
     assert due_notices(answer, policy, local(2026, 2, day, hour, minute)) == notices
 
 
+@pytest.mark.parametrize(
+    ("minute", "notices"),
+    [
+        pytest.param(6, [], id="not-from-its-first-minute"),
+        pytest.param(24, [], id="nor-at-two-thirds-less-a-minute"),
+        pytest.param(25, [Notice(WARNING, 0)], id="with-a-third-left"),
+    ],
+)
+def test_a_30_minute_triage_is_warned_of_with_a_third_of_it_left(
+    received, policy, local, minute, notices
+):
+    triage = received.timers[Deadline.TRIAGE]  # received 10:05, due 10:35
+
+    assert policy.warning_marks(Deadline.TRIAGE) == (10,)
+    assert due_notices(triage, policy, local(2026, 2, 9, 10, minute)) == notices
+    assert policy.warn_from(Deadline.TRIAGE, triage.due) == local(2026, 2, 9, 10, 25)
+
+
+def test_each_timer_is_warned_of_in_its_second_half(policy):
+    """Clause 21's warnings come when a timer is running out, never from its first minute: the
+    policy's marks (60 and 30 working minutes before) where they fit in the second half."""
+    marks = {spec.timer: policy.warning_marks(spec.deadline) for spec in policy.timers}
+
+    assert marks["T1"] == marks["T4"] == marks["T6"] == (10,)  # 30 minutes each
+    assert marks["T5"] == (30,)  # 60 minutes
+    assert marks["T2"] == (60, 30)  # 9 working hours
+    for spec in policy.timers:
+        if spec.clock.value == "working_minutes" and spec.before is None:
+            assert all(2 * m <= spec.length for m in marks[spec.timer]), spec.timer
+
+
 def test_the_curators_clock_is_recorded_but_never_escalated_inside(
     accepted, roads, resp, policy, local
 ):

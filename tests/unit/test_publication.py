@@ -288,13 +288,13 @@ def test_the_letter_says_why_and_what_to_do_in_russian():
     subject, body = render(
         "publication_failed",
         {
-            "case": {"topic": "Дороги"},
-            "message": {"network": "vk", "url": "https://vk.com/wall-1_2"},
-            "deadlines": _Blank({"publish_due": "2026-02-09T12:10:00+07:00"}),
+            "case": {"topic": "Дороги", "title": "Дороги (№ im-1)", "ref": "№ im-1", "url": None},
+            "message": {"network": "ВКонтакте", "url": "https://vk.com/wall-1_2"},
+            "deadlines": _Blank({"publish_due": "9 февраля 2026, 12:10"}),
             "reason": "Токен VK_ACCESS_TOKEN недействителен",
         },
     )
-    assert subject == "Ответ не опубликован автоматически: Дороги"
+    assert subject == "Ответ не опубликован автоматически: Дороги (№ im-1)"
     assert "Причина: Токен VK_ACCESS_TOKEN недействителен" in body
-    assert "Опубликовать до: 2026-02-09T12:10:00+07:00" in body
+    assert "Опубликовать до: 9 февраля 2026, 12:10" in body
     assert "вручную" in body and "https://vk.com/wall-1_2" in body

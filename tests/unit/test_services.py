@@ -51,6 +51,35 @@ ANSWER = "Ирина, здравствуйте! Ямочный ремонт ул
 PHOTO = Attachment("photo", "https://sun9-1.userapi.com/remont.jpg")
 
 
+def photo_of(case_id: str) -> Attachment:
+    """The photo a draft of `case_id` attaches: a file uploaded and confirmed for that case."""
+    return Attachment(
+        "photo",
+        key=f"cases/{case_id}/remont",
+        name="remont.jpg",
+        size=1234,
+        content_type="image/jpeg",
+    )
+
+
+def attach_photo(deps, case_id: str) -> Attachment:
+    """`photo_of(case_id)`, recorded as confirmed (what `service.attachments.confirm` keeps)."""
+    photo = photo_of(case_id)
+    deps.keys.remember(
+        f"attachment:{photo.key}",
+        {
+            "case_id": case_id,
+            "type": "photo",
+            "name": photo.name,
+            "size": photo.size,
+            "content_type": photo.content_type,
+            "confirmed": True,
+        },
+        lifetime=3600,
+    )
+    return photo
+
+
 def at(hour: int, minute: int = 0, day: int = 9):
     """An instant of February 2026 in Barnaul; Monday the 9th unless `day` says otherwise."""
     return local(2026, 2, day, hour, minute)
@@ -121,7 +150,7 @@ def submitted(deps, kind="final", **overrides) -> tuple[Case, str]:
         case.case_id,
         text=ANSWER,
         kind=kind,
-        attachments=[PHOTO],
+        attachments=[attach_photo(deps, case.case_id)],
         now=at(10, 40),
     )
 
@@ -424,7 +453,8 @@ def test_routing_flags_clause_20_content_and_names_it_in_the_letter(deps):
 
     assert routed_case.flags == ("insult", "threat")
     assert routed_case.status is Status.RECEIVED  # a flag is a hint; the person decides
-    [body] = deps.bus.bodies("notification")
+    # a threat also goes to the head at once (clause 24, `test_late_and_similar`)
+    [body] = [b for b in deps.bus.bodies("notification") if b["template"] != "significant"]
     assert body["context"]["event"]["flags"] == ["insult", "threat"]
 
 
@@ -730,7 +760,7 @@ def test_a_submitted_draft_goes_to_the_responsible_executor(deps, db):
         draft_id,
         "roads",
         DraftKind.FINAL,
-        (PHOTO,),
+        (photo_of(case.case_id),),
     )
     [body] = [b for b in deps.bus.bodies("notification") if b["template"] == "draft_to_approve"]
     assert body["recipients"] == {"roles": ["responsible"], "departments": [], "logins": []}
@@ -1393,11 +1423,14 @@ def names(desk: dict, found: list[Case]) -> list[str]:
 def test_the_technical_executors_inbox_shows_new_messages_first_then_by_nearest_deadline(
     deps, desk
 ):
-    found = inbox.inbox(deps, who(deps, "tech"), now=at(11, 0))
+    found = inbox.inbox(deps, who(deps, "tech"), now=at(11, 0), closed=True)
 
     # "routed" (received 10:05, T1 10:35) and "new" (10:20, T1 10:50) need triage first;
     # the closed cases of this month and the last one follow the open ones; December is gone
     assert names(desk, found) == ["routed", "new", "roads", "housing", "returned", "january"]
+    # without `closed` the closed ones are left out
+    found = inbox.inbox(deps, who(deps, "tech"), now=at(11, 0))
+    assert names(desk, found) == ["routed", "new", "roads", "housing"]
 
 
 def test_each_executor_sees_only_the_cases_of_their_department(deps, desk):
@@ -1407,7 +1440,7 @@ def test_each_executor_sees_only_the_cases_of_their_department(deps, desk):
 
 def test_the_responsible_executor_and_the_head_see_every_case_by_nearest_deadline(deps, desk):
     for login in ("resp", "head"):
-        found = inbox.inbox(deps, who(deps, login), now=at(11, 0))
+        found = inbox.inbox(deps, who(deps, login), now=at(11, 0), closed=True)
         assert names(desk, found) == ["routed", "new", "roads", "housing", "returned", "january"]
 
 
@@ -1555,7 +1588,7 @@ def test_the_breach_report_lists_each_missed_deadline_once_with_whom_it_is_on(de
     sweep.sweep(deps, at(10, 36))
     sweep.sweep(deps, at(11, 35))
 
-    [breach] = reports.build_breaches(deps, "2026-02")
+    [breach] = reports.build_breaches(deps, "2026-02", at(11, 35))  # as of the second sweep
 
     assert breach == reports.Breach(
         case_id=case.case_id,
@@ -1570,12 +1603,37 @@ def test_the_breach_report_lists_each_missed_deadline_once_with_whom_it_is_on(de
         officials=("tech",),
         departments=(),
     )
-    assert reports.build_breaches(deps, "2026-03") == []
+    assert reports.build_breaches(deps, "2026-03", at(11, 35)) == []
     view = reports.breach_view(breach, deps.display_tz)
     assert (view["due"], view["recorded_at"]) == (
         "2026-02-09T10:35:00+07:00",
         "2026-02-09T10:36:00+07:00",
     )
+
+
+def test_a_deadline_missed_between_sweeps_is_a_breach_all_the_same(deps):
+    """The figures count a timer done late as late; so does the list of breaches, though no
+    sweep saw it (once the report said «Нарушений сроков не зафиксировано» beside them)."""
+    case = received(deps)
+    cases.triage(
+        deps,
+        who(deps, "tech"),
+        case.case_id,
+        decision="accept",
+        departments=["roads"],
+        reason="",
+        now=at(10, 50),  # T1 was due at 10:35: late, and never swept
+    )
+
+    [breach] = reports.build_breaches(deps, "2026-02", at(11, 0))
+
+    assert (breach.timer, breach.due, breach.recorded_at) == ("triage_due", at(10, 35), at(10, 50))
+    assert breach.officials == ("tech",)  # those accountable, as no sweep named them
+    report = reports.build_monthly(deps, "2026-02", at(11, 0))
+    assert report.total.timers[reports.Deadline.TRIAGE].late == 1
+    assert [(b.case_id, b.timer) for b in report.breaches] == [(case.case_id, "triage_due")]
+    html = reports.to_html(report, [], deps.display_tz, {})
+    assert "Нарушений сроков не зафиксировано" not in html and "im-123" in html
 
 
 def test_a_breach_recorded_in_march_on_a_february_case_is_in_the_march_report(deps):
@@ -1584,8 +1642,9 @@ def test_a_breach_recorded_in_march_on_a_february_case_is_in_the_march_report(de
 
     sweep.sweep(deps, local(2026, 3, 2, 9, 21))
 
-    assert reports.build_breaches(deps, "2026-02") == []
-    [breach] = reports.build_breaches(deps, "2026-03")
+    swept = local(2026, 3, 2, 9, 21)
+    assert reports.build_breaches(deps, "2026-02", swept) == []
+    [breach] = reports.build_breaches(deps, "2026-03", swept)
     assert (breach.case_id, breach.timer, breach.recorded_at) == (
         case.case_id,
         "triage_due",
@@ -1612,13 +1671,15 @@ def test_the_sweeper_warns_then_escalates_a_breach_once_per_level(deps, db):
     case = received(deps)
     deps.bus.clear()
 
-    first = sweep.sweep(deps, at(10, 5))  # 30 minutes left of T1: the nearer warning only
-    again = sweep.sweep(deps, at(10, 20))
+    start = sweep.sweep(deps, at(10, 5))  # T1 (30 minutes) is not warned of from its start
+    first = sweep.sweep(deps, at(10, 25))  # a third of it left: its one warning
+    again = sweep.sweep(deps, at(10, 30))
     breach = sweep.sweep(deps, at(10, 36))
     head = sweep.sweep(deps, at(11, 35))  # 60 working minutes after the deadline
     later = sweep.sweep(deps, at(12, 30))
 
-    assert first.escalations == [(case.case_id, "triage_due", "warning", 1)]
+    assert start.escalations == []
+    assert first.escalations == [(case.case_id, "triage_due", "warning", 0)]
     assert again.escalations == []
     assert breach.escalations == [
         (case.case_id, "triage_due", "breach", 0),
@@ -1635,7 +1696,7 @@ def test_the_sweeper_warns_then_escalates_a_breach_once_per_level(deps, db):
         ("deadline_breach", ["head"]),
     ]
     assert [(e.kind, e.level, e.notified) for e in db.case(case.case_id).escalations] == [
-        ("warning", 1, ("tech",)),
+        ("warning", 0, ("tech",)),
         ("breach", 0, ("tech",)),
         ("breach", 1, ("resp",)),
         ("breach", 2, ("head",)),
@@ -1713,7 +1774,7 @@ def test_a_rework_deadline_warns_the_executor_or_for_a_joint_answer_the_responsi
 
     report = sweep.sweep(deps, at(11, 50))
 
-    assert report.escalations == [(case.case_id, "rework_due", "warning", 1)]
+    assert report.escalations == [(case.case_id, "rework_due", "warning", 0)]  # its one mark
     [body] = deps.bus.bodies("notification")
     assert (body["template"], body["recipients"]["logins"]) == ("deadline_warning", warned)
 
@@ -1788,42 +1849,67 @@ def test_the_new_message_letter_is_rendered_from_the_case(deps):
     assert mailer.sent == [
         Letter(
             "tech@otklik.local",
-            "Новое сообщение из открытых источников: Дороги, с. Зудилово",
+            "Новое сообщение из открытых источников: Дороги, с. Зудилово (№ im-123)",
             "Поступило новое сообщение (п. 9 регламента).\n\n"
-            "Сеть: vk; важность: medium\n"
+            "Соцсеть: ВКонтакте; важность: средняя\n"
+            "Обнаружено: 9 февраля 2026, 10:00\n"
             "Автор: Ирина Петрова\n"
             f"Ссылка: {URL}\n\n"
             f"{ROAD_TEXT}\n\n"
-            "Предлагаемые отделы: roads.\n\n"
-            "Распределить до: 2026-02-09T10:35:00+07:00\n"
-            "Ответ должен быть опубликован до: 2026-02-10T11:00:00+07:00\n",
+            f"Предлагаемые отделы: {ROADS_NAME}.\n\n"
+            "Распределить до: 9 февраля 2026, 10:35\n"
+            "Ответ должен быть опубликован до: 10 февраля 2026, 11:00\n\n"
+            "Сообщение № im-123 — во «Входящих» «Отклика».\n",
         )
     ]
+
+
+ROADS_NAME = next(d.name for d in FakeDirectory().departments() if d.id == "roads")
+
+
+def deliver(deps, body: dict, case_id: str) -> FakeMailer:
+    """The letters one notification message sends, as the notification consumer sends them."""
+    mailer = FakeMailer()
+    notify.deliver(
+        deps,
+        mailer,
+        template=body["template"],
+        case_id=case_id,
+        wanted=body["recipients"],
+        context=body["context"],
+    )
+    return mailer
+
+
+def test_a_letter_links_to_the_case_on_the_staff_page(deps):
+    deps.staff_page_url = "https://otklik.example.org/staff/"
+    case = routed(deps)
+    body = deps.bus.bodies("notification")[0]
+    mailer = deliver(deps, body, case.case_id)
+
+    [letter] = mailer.sent
+    link = f"https://otklik.example.org/staff/#/case/{case.case_id}"
+    assert letter.body.endswith(f"Открыть сообщение в «Отклике»: {link}\n")
+    assert notify.case_url("https://otklik.example.org", "a/b") == (
+        "https://otklik.example.org/#/case/a%2Fb"
+    )
 
 
 def test_a_deadline_letter_names_the_timer_and_its_due_time_in_the_display_time_zone():
     deps = fake_deps(settings=settings_for_tests(display_timezone="Europe/Moscow"))
     case = received(deps)
-    sweep.sweep(deps, at(10, 5))
+    sweep.sweep(deps, at(10, 25))  # T1's warning, with 10 of its 30 minutes left
     body = deps.bus.bodies("notification")[-1]
-    mailer = FakeMailer()
-
-    notify.deliver(
-        deps,
-        mailer,
-        template=body["template"],
-        case_id=case.case_id,
-        wanted=body["recipients"],
-        context=body["context"],
-    )
+    mailer = deliver(deps, body, case.case_id)
 
     assert mailer.sent == [
         Letter(
             "tech@otklik.local",
-            "Срок истекает: распределение сообщения (T1) — Дороги",
-            "Срок «распределение сообщения (T1)» истекает 2026-02-09T06:35:00+03:00. "
+            "Срок истекает: распределение сообщения (T1) — Дороги (№ im-123)",
+            "Срок «распределение сообщения (T1)» истекает 9 февраля 2026, 06:35. "
             "Успейте выполнить действие вовремя (п. 21 регламента).\n\n"
-            f"Сообщение: {URL}\n",
+            f"Сообщение: {URL}\n\n"
+            "Сообщение № im-123 — во «Входящих» «Отклика».\n",
         )
     ]
 
@@ -1832,22 +1918,13 @@ def test_the_deadlines_a_letter_lists_are_in_the_display_time_zone():
     deps = fake_deps(settings=settings_for_tests(display_timezone="Europe/Moscow"))
     case = routed(deps)
     body = deps.bus.bodies("notification")[-1]
-    mailer = FakeMailer()
-
-    notify.deliver(
-        deps,
-        mailer,
-        template=body["template"],
-        case_id=case.case_id,
-        wanted=body["recipients"],
-        context=body["context"],
-    )
+    mailer = deliver(deps, body, case.case_id)
 
     [letter] = mailer.sent
-    assert letter.body.endswith(
-        "Распределить до: 2026-02-09T06:35:00+03:00\n"
-        "Ответ должен быть опубликован до: 2026-02-10T07:00:00+03:00\n"
-    )
+    assert (
+        "Распределить до: 9 февраля 2026, 06:35\n"
+        "Ответ должен быть опубликован до: 10 февраля 2026, 07:00\n"
+    ) in letter.body
 
 
 def test_the_conflict_letter_says_what_came_and_what_the_case_holds(deps):
@@ -1873,20 +1950,11 @@ def test_the_conflict_letter_says_what_came_and_what_the_case_holds(deps):
             delivery_key="callback:d-7",
         )
     body = deps.bus.bodies("notification")[-1]
-    mailer = FakeMailer()
-
-    notify.deliver(
-        deps,
-        mailer,
-        template=body["template"],
-        case_id=case.case_id,
-        wanted=body["recipients"],
-        context=body["context"],
-    )
+    mailer = deliver(deps, body, case.case_id)
 
     [letter] = mailer.sent
     assert letter.to == "tech@otklik.local"
-    assert letter.subject == "Решение куратора расходится с записанным: Дороги"
+    assert letter.subject == "Решение куратора расходится с записанным: Дороги (№ im-123)"
     assert "Пришло: проект согласован\nСтатус в карточке: На доработке\n" in letter.body
 
 
@@ -1955,7 +2023,14 @@ def test_each_monitoring_message_becomes_its_call(deps):
                 "draft_id": draft_id,
                 "text": ANSWER,
                 "draft_kind": "final",
-                "attachments": [{"type": "photo", "url": PHOTO.url}],
+                "attachments": [
+                    {
+                        "type": "photo",
+                        "name": "remont.jpg",
+                        "size": 1234,
+                        "content_type": "image/jpeg",
+                    }
+                ],
             },
         ),
         (

@@ -43,7 +43,7 @@ class QueueSender:
     @cached_property
     def _client(self):
         return boto3.client(
-            "sqs", region_name=self.settings.region, endpoint_url=self.settings.endpoint_url
+            "sqs", region_name=self.settings.region, endpoint_url=self.settings.endpoint("sqs")
         )
 
     def url(self, queue: str) -> str:
@@ -70,14 +70,11 @@ class QueueSender:
     def dead_letter(self, source_arn: str, body: str, reason: str) -> None:
         """Put a message straight into its queue's dead-letter queue, saying why."""
         client = self._client
-        account, name = source_arn.split(":")[4:6]
-        source = client.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+        name = source_arn.split(":")[5]
+        source = _queue_url(client, source_arn)
         policy = client.get_queue_attributes(QueueUrl=source, AttributeNames=["RedrivePolicy"])
         target_arn = json.loads(policy["Attributes"]["RedrivePolicy"])["deadLetterTargetArn"]
-        target_account, target_name = target_arn.split(":")[4:6]
-        target = client.get_queue_url(QueueName=target_name, QueueOwnerAWSAccountId=target_account)[
-            "QueueUrl"
-        ]
+        target = _queue_url(client, target_arn)
         client.send_message(
             QueueUrl=target,
             MessageBody=body,
@@ -86,6 +83,18 @@ class QueueSender:
                 "source_queue": {"DataType": "String", "StringValue": name},
             },
         )
+
+
+def _queue_url(client, arn: str) -> str:
+    """The URL of the queue an ARN names: `arn:aws:sqs:<region>:<account>:<name>` on AWS, or
+    `yrn:yc:ymq:<region>:<folder>:<name>` on Yandex Message Queue, whose GetQueueUrl takes the
+    name alone (message-queue/api-ref/queue/GetQueueUrl,
+    https://yandex.cloud/ru/docs/message-queue/api-ref/queue/GetQueueUrl)."""
+    parts = arn.split(":")
+    owner, name = parts[4], parts[5]
+    if parts[0] == "arn":
+        return client.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=owner)["QueueUrl"]
+    return client.get_queue_url(QueueName=name)["QueueUrl"]
 
 
 def relay(records: Iterable[OutboxRecord], sender: QueueSender) -> int:

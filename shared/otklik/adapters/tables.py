@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from otklik.config import Settings
@@ -154,8 +154,24 @@ ALL_MODELS: tuple[type[Model], ...] = (
 )
 
 
+INDEXES = (OpenByDueIndex, ByMonthIndex, ByAuthorIndex, ByThreadIndex)
+
+
+def project(projection: str) -> None:
+    """The indexes' projection as the deployment declares it: KEYS_ONLY on AWS (template.yaml;
+    an ALL index would be rewritten with the whole case on its every change), ALL on the YDB
+    Document API, whose CreateTable takes no other (ydb/docapi/api-ref/actions/createTable,
+    https://yandex.cloud/ru/docs/ydb/docapi/api-ref/actions/createTable). The code reads the
+    same either way: an index query takes only the keys and reads the cases by key; no index
+    is read with ConsistentRead, which the Document API refuses on an index
+    (ydb/docapi/api-ref/actions/query)."""
+    for index in INDEXES:
+        index.Meta.projection = AllProjection() if projection == "ALL" else KeysOnlyProjection()
+
+
 def bind(settings: Settings) -> None:
     """Point every model at the deployment's tables and endpoint."""
+    project(settings.index_projection)
     names = {
         CaseRecord: settings.cases_table,
         AuditRecord: settings.audit_table,
@@ -166,5 +182,5 @@ def bind(settings: Settings) -> None:
     for model, name in names.items():
         model.Meta.table_name = name
         model.Meta.region = settings.region
-        model.Meta.host = settings.endpoint_url
+        model.Meta.host = settings.endpoint("dynamodb")
         model._connection = None  # rebuilt with the new host on next use

@@ -30,7 +30,7 @@ from otklik.domain.states import (
     Status,
     Via,
 )
-from otklik.domain.timers import Timer, timer_key
+from otklik.domain.timers import Timer, late_on_arrival, timer_key
 from otklik.domain.transitions import Step
 from otklik.domain.values import (
     Attachment,
@@ -83,9 +83,15 @@ class Case:
     flags: tuple[str, ...] = ()  # clause 20 content found by routing; the decision is human
     flag_words: dict[str, tuple[str, ...]] = field(default_factory=dict)  # each flag's words
     repeat_of: str | None = None
+    # Clause 18's hint: an earlier case by another author on the same topic and place, for
+    # the technical executor to confirm (never routed by itself, unlike `repeat_of`).
+    similar_to: str | None = None
     proposed_assignee: str | None = None
     resolution_reason: str | None = None
     significance: str | None = None  # why the head of district was told at once (clause 24)
+    # The timers (their keys) already past due, or nearly, when the message reached us: it was
+    # detected long before, and they were missed before receipt (`late_on_arrival`).
+    arrived_late: tuple[str, ...] = ()
     timers: dict[str, Timer] = field(default_factory=dict)
     contributions: dict[str, Contribution] = field(default_factory=dict)
     drafts: list[Draft] = field(default_factory=list)
@@ -117,12 +123,15 @@ class Case:
         case._start(policy, Deadline.ANSWER, message.detected_at)
         answer_due = case.timers[Deadline.ANSWER].due
         case._start(policy, Deadline.SEND_TO_CURATOR, message.detected_at, due_from=answer_due)
+        case.arrived_late = late_on_arrival(case.timers.values(), now, policy)
         via = Via.MANUAL if source is Source.MANUAL else Via.WEBHOOK
+        late = {"arrived_late": list(case.arrived_late)} if case.arrived_late else {}
         case._raise(
             actor,
             ev.MessageReceived(case.case_id, now, importance=message.importance),
             external_id=message.external_id,
             via=via.value,
+            **late,
         )
         case.version = 1
         return case
@@ -150,15 +159,25 @@ class Case:
         flags: Iterable[str],
         now: datetime,
         flag_words: dict[str, Iterable[str]] | None = None,
+        similar_to: str | None = None,
+        similar_ref: str = "",
     ) -> None:
         """Routing's proposal; the technical executor still decides (clause 20 is a human call).
-        `flag_words`: for each flag, the words of the message that suggest it."""
+        `flag_words`: for each flag, the words of the message that suggest it; `similar_to`: an
+        earlier case of another author on the same topic and place (clause 18, a hint), and
+        `similar_ref` its number in the monitoring system, which the timeline keeps."""
         self._check(Step.PROPOSE_ROUTING, actor)
         self.proposed_departments = tuple(dict.fromkeys(departments))
         self.flags = tuple(dict.fromkeys(flags))
         self.flag_words = {f: tuple((flag_words or {}).get(f, ())) for f in self.flags}
+        self.similar_to = similar_to if similar_to != self.case_id else None
+        hint = {}
+        if self.similar_to:
+            hint = {"similar_to": self.similar_to, "similar_ref": similar_ref}
         self._raise(
-            actor, ev.RoutingProposed(self.case_id, now, self.proposed_departments, self.flags)
+            actor,
+            ev.RoutingProposed(self.case_id, now, self.proposed_departments, self.flags),
+            **hint,
         )
         self._bump()
 
@@ -302,7 +321,7 @@ class Case:
             kind=DraftKind(kind).value,
             network=self.message.network,
             today=today,
-            attachments=[(a.type, a.url) for a in attachments],
+            attachments=[(a.type, a.key or a.url) for a in attachments],
             author_name=self.message.author.name,
             repeat_of=self.repeat_of is not None,
         )
@@ -678,6 +697,11 @@ class Case:
     @property
     def closed(self) -> bool:
         return self.status in CLOSED
+
+    @property
+    def arrival_delay(self) -> timedelta:
+        """How long the message took from its detection to our receipt (never negative)."""
+        return max(self.received_at - self.message.detected_at, timedelta(0))
 
     @property
     def is_joint(self) -> bool:

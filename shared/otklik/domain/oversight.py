@@ -4,7 +4,10 @@ whom it is for.
 Warnings go before a deadline, to the officials accountable for it; a breach is recorded at the
 deadline for them too (level 0), then, while the duty stays undone, up the chain of the policy's
 escalation (the responsible executor, then the head of district). The curator's own clock (T4,
-clause 13) is watched by the technical executor and never escalated inside the administration.
+clause 13) is watched by the technical executor and never escalated inside the administration,
+and neither is a deadline missed before the message reached us (`Case.arrived_late`): its
+accountable officials get the one notice that it is overdue on arrival, nobody is told they
+breached it.
 Pure: the sweeper (`otklik.service.sweep`) loads the cases and the staff, asks, and commits.
 """
 
@@ -30,19 +33,23 @@ class Notice:
     level: int
 
 
-def due_notices(timer: Timer, policy: SlaPolicy, now: datetime) -> list[Notice]:
-    """The notices whose time has come for a running timer."""
+def due_notices(
+    timer: Timer, policy: SlaPolicy, now: datetime, *, late_before_receipt: bool = False
+) -> list[Notice]:
+    """The notices whose time has come for a running timer; of one missed before receipt
+    (`late_before_receipt`), only the level 0 breach."""
     if now < timer.due:
-        warnings = [m for m, at in policy.warnings_due(timer.due) if at <= now]
-        if not warnings:
+        marks = policy.warnings_due(timer.deadline, timer.due)
+        passed = [level for level, (_, at) in enumerate(marks) if at <= now]
+        if not passed:
             return []
         # only the nearest: a late sweep does not send a stale earlier warning
-        return [Notice(WARNING, policy.warn_before_minutes.index(min(warnings)))]
+        return [Notice(WARNING, max(passed))]
     curators_clock = policy.spec(timer.deadline).party is Party.CURATOR
     due = []
     for step in policy.escalation:
-        if curators_clock and step.level > 0:
-            break  # the curator's delay is recorded and watched, not escalated inside
+        if (curators_clock or late_before_receipt) and step.level > 0:
+            break  # the curator's delay, or one before receipt: recorded, not escalated
         if policy.calendar.add_working_minutes(timer.due, step.after_minutes) > now:
             break
         due.append(Notice(BREACH, step.level))

@@ -155,6 +155,10 @@ class SlaPolicy:
     surge: SurgeRule = SurgeRule()
     # Importance values the monitoring system uses for a socially significant message.
     significant_importance: frozenset[str] = frozenset({"high"})
+    # A deadline that had passed when the message reached us, or fell within this many working
+    # minutes of it (the triage time, T1: it could not even be assigned), arrived late: it was
+    # missed before receipt, by no official (detected long before it was handed over).
+    late_arrival_minutes: int = 30
     _by_deadline: dict[Deadline, TimerSpec] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -183,8 +187,26 @@ class SlaPolicy:
             return start + timedelta(minutes=spec.length)
         return cal.add_working_minutes(start, spec.length)
 
-    def warnings_due(self, due: datetime) -> tuple[tuple[int, datetime], ...]:
-        """The (minutes before, instant) of each warning for a deadline at `due`."""
+    def warning_marks(self, deadline: Deadline) -> tuple[int, ...]:
+        """The working minutes before `deadline` ends at which it is warned of, most distant
+        first: the policy's marks that fall in the second half of the timer, so a 30-minute
+        T1 or a 60-minute T5 is not warned of (nor shown amber) from its first minute; a timer
+        too short for any of them is warned of once, with a third of it left. A timer counted
+        in days, or back from another deadline (T3), keeps the policy's marks."""
+        spec = self.spec(deadline)
+        if spec.clock is not Clock.WORKING_MINUTES or spec.before is not None:
+            return self.warn_before_minutes
+        fitting = tuple(m for m in self.warn_before_minutes if 2 * m <= spec.length)
+        return fitting or (max(1, spec.length // 3),)
+
+    def warnings_due(self, deadline: Deadline, due: datetime) -> tuple[tuple[int, datetime], ...]:
+        """The (minutes before, instant) of each warning of `deadline` falling at `due`."""
         return tuple(
-            (m, self.calendar.subtract_working_minutes(due, m)) for m in self.warn_before_minutes
+            (m, self.calendar.subtract_working_minutes(due, m))
+            for m in self.warning_marks(deadline)
         )
+
+    def warn_from(self, deadline: Deadline, due: datetime) -> datetime:
+        """When the first warning of `deadline` falling at `due` goes: from then on its
+        countdown is shown amber."""
+        return self.warnings_due(deadline, due)[0][1]

@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from otklik.domain.case import Case
-from otklik.domain.policy import DEADLINE_TITLES_RU, Deadline, Party, SlaPolicy
+from otklik.domain.policy import (
+    DEADLINE_TITLES_RU,
+    DEFAULT_TIMERS,
+    Deadline,
+    Party,
+    SlaPolicy,
+)
 from otklik.domain.states import DraftKind, DraftStatus, Status
 from otklik.domain.timers import Outcome
 
 TIMER_ORDER = tuple(Deadline)
+_DEFAULT_SPECS = {spec.deadline: spec for spec in DEFAULT_TIMERS}
 
 
 @dataclass
@@ -78,6 +85,26 @@ def percentile(values: list[float], p: int) -> float | None:
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
 
+@dataclass(frozen=True)
+class Breach:
+    """One missed deadline, with whom it is on (clause 22)."""
+
+    case_id: str
+    external_id: str
+    topic: str
+    timer: str
+    title: str
+    due: datetime | None
+    recorded_at: datetime
+    party: str
+    accountable_role: str
+    officials: tuple[str, ...]
+    departments: tuple[str, ...]
+    # Missed before the message reached us (detected long before, `Case.arrived_late`): on no
+    # official, so none is named.
+    before_receipt: bool = False
+
+
 @dataclass
 class MonthlyReport:
     month: str
@@ -89,6 +116,14 @@ class MonthlyReport:
     too_few: list[str]  # shown, not ranked
     previous: dict[str, Figures]  # earlier months, for the dynamics
     parties: dict[Deadline, Party]
+    # Names of the directory, by department id and by login, so that no report shows a code
+    # (the service layer fills them; a code without a name is shown as it is).
+    department_names: dict[str, str] = field(default_factory=dict)
+    staff_names: dict[str, str] = field(default_factory=dict)
+    # The missed deadlines of the month's cases, whenever they fell: the breaches its figures
+    # count late, so its list of breaches can never be empty beside them.
+    breaches: list[Breach] = field(default_factory=list)
+    display_tz: tzinfo | None = None  # the officials' time zone, for the times it shows
 
 
 def count(cases: list[Case], policy: SlaPolicy, now: datetime) -> Figures:
@@ -169,32 +204,54 @@ def monthly(
     )
 
 
-@dataclass(frozen=True)
-class Breach:
-    """One missed deadline, with whom it is on (clause 22)."""
+def breaches(
+    cases: list[Case],
+    since: datetime | None,
+    until: datetime | None,
+    *,
+    policy: SlaPolicy | None = None,
+    now: datetime | None = None,
+) -> list[Breach]:
+    """Every missed deadline of these cases as of `now` whose breach falls in [since, until)
+    (no bound where None), oldest first. Without `now`, a timer still running is not judged;
+    without `policy`, whose clock and role are the default timers'.
 
-    case_id: str
-    external_id: str
-    topic: str
-    timer: str
-    title: str
-    due: datetime | None
-    recorded_at: datetime
-    party: str
-    accountable_role: str
-    officials: tuple[str, ...]
-    departments: tuple[str, ...]
-
-
-def breaches(cases: list[Case], since: datetime, until: datetime) -> list[Breach]:
-    """Every breach recorded in [since, until), the first notice of each (level 0)."""
+    A missed deadline is one the figures count late (`_count_case`): a timer that ended late, or
+    one still running past its deadline, whether or not the sweeper saw it — plus any breach the
+    sweeper recorded on a timer that was cancelled later. Counting only the sweeper's records
+    once left a month's report saying «Нарушений сроков не зафиксировано» beside T2 breaches:
+    a timer done late between two sweeps, or never swept, has no record. The breach's instant
+    and whom it was on are the sweeper's first (level 0) record where there is one; otherwise
+    the instant is when the late duty was done (or the deadline, for one still undone) and the
+    officials are left for the service to find (`officials` empty). A deadline missed before
+    the message reached us (`Case.arrived_late`) is marked `before_receipt` and names nobody.
+    """
     found = []
     for case in cases:
+        recorded = {}
         for e in case.escalations:
-            if e.kind != "breach" or e.level != 0 or not (since <= e.at < until):
+            if e.kind == "breach" and e.level == 0 and e.timer not in recorded:
+                recorded[e.timer] = e
+        late = [
+            key
+            for key, t in case.timers.items()
+            if t.outcome is Outcome.LATE or (now is not None and t.running and t.due < now)
+        ]
+        for key in list(recorded) + [k for k in late if k not in recorded]:
+            timer = case.timers.get(key)
+            deadline = Deadline(key.split(":")[0])
+            spec = policy.spec(deadline) if policy is not None else _DEFAULT_SPECS[deadline]
+            e = recorded.get(key)
+            if e is not None:
+                at, party, role, officials = e.at, e.party, e.accountable, e.notified
+            else:
+                at = timer.stopped_at if timer.stopped_at is not None else timer.due
+                party, role, officials = spec.party.value, spec.accountable.value, ()
+            if (since is not None and at < since) or (until is not None and at >= until):
                 continue
-            timer = case.timers.get(e.timer)
-            deadline = Deadline(e.timer.split(":")[0])
+            before_receipt = key in case.arrived_late
+            if before_receipt:
+                officials = ()
             departments = (
                 (timer.department,) if timer is not None and timer.department else case.departments
             )
@@ -203,14 +260,15 @@ def breaches(cases: list[Case], since: datetime, until: datetime) -> list[Breach
                     case.case_id,
                     case.message.external_id,
                     case.message.topic,
-                    e.timer,
+                    key,
                     DEADLINE_TITLES_RU[deadline],
                     timer.due if timer else None,
-                    e.at,
-                    e.party,
-                    e.accountable,
-                    e.notified,
+                    at,
+                    str(party),
+                    str(role),
+                    tuple(officials),
                     tuple(departments),
+                    before_receipt,
                 )
             )
-    return sorted(found, key=lambda b: b.recorded_at)
+    return sorted(found, key=lambda b: (b.recorded_at, b.case_id, b.timer))

@@ -9,7 +9,7 @@ proposal for a new message; the service layer loads what it reads and records wh
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -85,6 +85,9 @@ class Proposal:
     repeat_of: str | None = None  # the earlier case this message repeats (clause 18)
     handled_by: str | None = None  # who handled that case: the repeat goes to them
     flag_words: dict[str, tuple[str, ...]] = field(default_factory=dict)  # and why, per flag
+    # Another author's earlier case on the same topic and place: a hint to confirm (clause 18).
+    similar_to: str | None = None
+    similar_ref: str = ""  # that case's number in the monitoring system
 
 
 def propose(
@@ -94,10 +97,13 @@ def propose(
     *,
     since: datetime,
     screen: Callable[[str], list[Flag]] | None = None,
+    nearby: list[Case] | None = None,
 ) -> Proposal:
     """The departments by the routing table, unless the message repeats an earlier one
     (`earlier`: the cases in its thread or by its author since `since`): then it goes where
-    that one went, to the official who handled it (clause 18). And clause 20's flags."""
+    that one went, to the official who handled it (clause 18). And clause 20's flags. Among
+    `nearby` (cases received since `since`, any author), one of another author on the same
+    topic and place is proposed as a possible repeat, for a person to confirm (`find_similar`)."""
     if screen is None:  # the morphology is loaded only by the function that routes
         from otklik.domain.screening import screen
     found = screen(case.message.text)
@@ -108,7 +114,16 @@ def propose(
     )
     repeated = find_repeat(case, earlier, since=since)
     if repeated is None:
-        return Proposal(departments, flags, flag_words=words)
+        similar = find_similar(case, nearby or [], since=since)
+        if similar is None:
+            return Proposal(departments, flags, flag_words=words)
+        return Proposal(
+            departments,
+            flags,
+            flag_words=words,
+            similar_to=similar.case_id,
+            similar_ref=similar.message.external_id,
+        )
     return Proposal(
         repeated.departments or departments,
         flags,
@@ -144,6 +159,57 @@ def find_repeat(case: Case, earlier: list[Case], *, since: datetime) -> Case | N
     return None
 
 
+# How a place is written differently: the same street, whatever its abbreviation or order.
+_PLACE_WORD = re.compile(r"[а-яa-z0-9]+")
+_PLACE_SYNONYMS = {
+    "ул": "улица",
+    "пр": "проспект",
+    "просп": "проспект",
+    "пер": "переулок",
+    "пл": "площадь",
+    "мкр": "микрорайон",
+    "мкрн": "микрорайон",
+    "наб": "набережная",
+    "ш": "шоссе",
+    "бул": "бульвар",
+    "г": "город",
+    "с": "село",
+    "п": "поселок",
+    "пос": "поселок",
+}
+_PLACE_NOISE = frozenset({"д", "дом", "около", "у", "возле", "рядом", "напротив", "в", "на"})
+
+
+def place_key(location: str) -> frozenset[str]:
+    """A place as a set of words, normalised: case, ё, punctuation, the usual abbreviations
+    («ул.» = «улица»), the words «дом», «у», «возле» and their order do not matter, so
+    «ул. Центральная, д. 5» and «Центральная улица, 5» are one place."""
+    text = _norm(location).replace("пр-т", "проспект").replace("б-р", "бульвар")
+    words = _PLACE_WORD.findall(text)
+    return frozenset(_PLACE_SYNONYMS.get(w, w) for w in words if w not in _PLACE_NOISE)
+
+
+def find_similar(case: Case, nearby: list[Case], *, since: datetime) -> Case | None:
+    """Clause 18's hint: the latest earlier case by another author on the same topic about the
+    same place (normalised, `place_key`), received within the window. Never a repeat by
+    itself: the technical executor confirms it."""
+    place = place_key(case.message.location)
+    if not place:
+        return None
+    topic = _norm(case.message.topic)
+    author = (case.message.network, case.message.author.id)
+    candidates = [
+        c
+        for c in nearby
+        if c.case_id != case.case_id
+        and since <= c.received_at <= case.received_at
+        and not (case.message.author.id and (c.message.network, c.message.author.id) == author)
+        and _norm(c.message.topic) == topic
+        and place_key(c.message.location) == place
+    ]
+    return max(candidates, key=lambda c: c.received_at, default=None)
+
+
 def handled_by(case: Case) -> str | None:
     """The official who wrote the answer that went out (or the latest draft's author)."""
     published = [d for d in case.drafts if d.status is DraftStatus.PUBLISHED]
@@ -151,10 +217,16 @@ def handled_by(case: Case) -> str | None:
     return chosen[-1].author if chosen else None
 
 
-def significance(case: Case, recent: list[Case], policy: SlaPolicy) -> str | None:
+def significance(
+    case: Case, recent: list[Case], policy: SlaPolicy, *, flags: Iterable[str] = ()
+) -> str | None:
     """Clause 24: why the head of district must hear of this message at once, if they must.
 
-    `recent` are the cases received in the surge window before this one (any order)."""
+    `recent` are the cases received in the surge window before this one (any order); `flags`
+    the clause 20 flags routing found (besides the case's own): a threat to an official or
+    their family goes to the head at once, before anything else."""
+    if "threat" in {*case.flags, *flags}:
+        return "threat"
     if case.message.importance in policy.significant_importance:
         return "high_importance"
     rule = policy.surge

@@ -3,11 +3,12 @@ met, late or cancelled. The policy (`otklik.domain.policy`) says when each falls
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from otklik.domain.policy import Deadline
+from otklik.domain.policy import Deadline, SlaPolicy
 
 
 class Outcome(StrEnum):
@@ -51,3 +52,13 @@ class Timer:
 
 def timer_key(deadline: Deadline, department: str | None = None) -> str:
     return f"{deadline.value}:{department}" if department else deadline.value
+
+
+def late_on_arrival(
+    timers: Iterable[Timer], received_at: datetime, policy: SlaPolicy
+) -> tuple[str, ...]:
+    """The keys of the timers started before the message reached us (T2, T3 run from its
+    detection) whose deadline had passed at its receipt, or fell within the policy's
+    `late_arrival_minutes` of it: missed before receipt, on no official."""
+    margin_end = policy.calendar.add_working_minutes(received_at, policy.late_arrival_minutes)
+    return tuple(t.key for t in timers if t.started_at < received_at and t.due <= margin_end)

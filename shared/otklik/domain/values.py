@@ -21,8 +21,18 @@ class Author:
 
 @dataclass(frozen=True)
 class Attachment:
+    """A photo or video. A post's attachment (from the monitoring system) is a link, `url`,
+    never fetched. A draft's attachment is a file in the administration's own storage: `key`
+    (`cases/<case id>/<uuid>`), checked when it was uploaded (`otklik.service.attachments`),
+    with its original `name`, `size` in bytes and `content_type`. Drafts stored before files
+    were kept have a `url` and no key: they are shown, never fetched or posted."""
+
     type: str
-    url: str
+    url: str = ""
+    key: str = ""
+    name: str = ""
+    size: int = 0
+    content_type: str = ""
 
 
 @dataclass(frozen=True)

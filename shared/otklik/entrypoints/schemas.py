@@ -184,13 +184,30 @@ class ContributionIn(_Body):
     text: str = Text
 
 
+class DraftAttachmentIn(_Body):
+    """A file of the draft: the key `confirm` answered. A `url` is read only to be refused
+    (422): a draft carries no links to download."""
+
+    key: str = Field(default="", max_length=200)
+    type: str = Field(default="", max_length=20)
+    url: str = Field(default="", max_length=2000)
+
+
 class DraftIn(_Body):
     text: str = Text
     kind: Literal["final", "interim"] = "final"
-    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
+    attachments: list[DraftAttachmentIn] = Field(default_factory=list, max_length=20)
 
     def domain_attachments(self) -> list[values.Attachment]:
-        return [values.Attachment(a.type, str(a.url)) for a in self.attachments]
+        return [values.Attachment(a.type, url=a.url, key=a.key) for a in self.attachments]
+
+
+class UploadIn(_Body):
+    """A file the browser is about to upload: its name, type and size as the browser sees."""
+
+    name: str = Field(min_length=1, max_length=500)
+    content_type: str = Field(min_length=1, max_length=100)
+    size: int = Field(ge=0, le=10**12)
 
 
 class RejectIn(_Body):

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from otklik import codec
 from otklik.domain.case import Case
+from otklik.domain.inbox_terms import own_timers, turn
 from otklik.domain.states import STATUS_TITLES_RU
 
 if TYPE_CHECKING:
@@ -21,9 +22,13 @@ def _t(value: datetime | None, tz: ZoneInfo) -> str | None:
     return value.astimezone(tz).isoformat() if value is not None else None
 
 
-def case_summary(case: Case, tz: ZoneInfo) -> dict:
+def case_summary(case: Case, tz: ZoneInfo, policy: SlaPolicy, actor: Actor | None = None) -> dict:
+    """`my_*`: the nearest running deadline that `actor` answers for (null without one)."""
     m = case.message
     nearest = min(case.running_timers(), key=lambda t: t.due, default=None)
+    warn_from = policy.warn_from(nearest.deadline, nearest.due) if nearest else None
+    mine = next(iter(own_timers(case, actor, policy)), None) if actor is not None else None
+    waits = turn(case)
     return {
         "case_id": case.case_id,
         "external_id": m.external_id,
@@ -41,14 +46,28 @@ def case_summary(case: Case, tz: ZoneInfo) -> dict:
         "deadlines": {k: _t(v, tz) for k, v in case.deadlines().items()},
         "next_due": _t(case.next_due(), tz),
         "next_deadline": nearest.deadline.value if nearest else None,
+        "next_warn_from": _t(warn_from, tz),
         "flags": list(case.flags),
+        "my_due": _t(mine.due, tz) if mine else None,
+        "my_deadline": mine.deadline.value if mine else None,
+        "my_department": mine.department if mine else None,
+        "my_warn_from": _t(policy.warn_from(mine.deadline, mine.due), tz) if mine else None,
+        "turn": (
+            {
+                "role": waits.role.value,
+                "departments": list(waits.departments),
+                "mine": actor is not None and waits.includes(actor),
+            }
+            if waits
+            else None
+        ),
     }
 
 
 def monitoring_answer(case: Case, tz: ZoneInfo) -> dict:
     """What the monitoring system gets back for a message or a callback."""
-    view = case_summary(case, tz)
-    return {"case_id": view["case_id"], "status": view["status"], "deadlines": view["deadlines"]}
+    deadlines = {k: _t(v, tz) for k, v in case.deadlines().items()}
+    return {"case_id": case.case_id, "status": case.status.value, "deadlines": deadlines}
 
 
 def case_detail(case: Case, tz: ZoneInfo, policy: SlaPolicy, actor: Actor) -> dict:
@@ -68,13 +87,14 @@ def case_detail(case: Case, tz: ZoneInfo, policy: SlaPolicy, actor: Actor) -> di
                 "clock": spec.clock.value,
                 "started_at": _t(t.started_at, tz),
                 "due": _t(t.due, tz),
+                "warn_from": _t(policy.warn_from(t.deadline, t.due), tz),
                 "stopped_at": _t(t.stopped_at, tz),
                 "outcome": t.outcome.value if t.outcome else None,
                 "running": t.running,
             }
         )
     return {
-        **case_summary(case, tz),
+        **case_summary(case, tz, policy, actor),
         **{
             key: doc[key]
             for key in (
@@ -84,6 +104,7 @@ def case_detail(case: Case, tz: ZoneInfo, policy: SlaPolicy, actor: Actor) -> di
                 "flag_words",
                 "proposed_departments",
                 "repeat_of",
+                "similar_to",
                 "proposed_assignee",
                 "resolution_reason",
                 "drafts",
@@ -97,12 +118,37 @@ def case_detail(case: Case, tz: ZoneInfo, policy: SlaPolicy, actor: Actor) -> di
             {k: c[k] for k in ("department", "due", "text", "author", "submitted_at")}
             for c in doc["contributions"].values()
         ],
+        "arrived_late": _arrived_late(case, tz),
+        "similar_ref": _similar_ref(case),
         "timers": timers,
         "timeline": [
             {**entry, "details": _times_in(entry["details"], tz)} for entry in doc["timeline"]
         ],
         "allowed_actions": [a.value for a in case.allowed_actions(actor)],
     }
+
+
+def _arrived_late(case: Case, tz: ZoneInfo) -> dict | None:
+    """The deadlines the message had already missed, or nearly, when it reached us."""
+    if not case.arrived_late:
+        return None
+    return {
+        "deadlines": list(case.arrived_late),
+        "detected_at": _t(case.message.detected_at, tz),
+        "received_at": _t(case.received_at, tz),
+        "delay_minutes": int(case.arrival_delay.total_seconds() // 60),
+    }
+
+
+def _similar_ref(case: Case) -> str | None:
+    """The monitoring system's number of the case routing found similar, as its timeline
+    recorded it (the id's start when it had none)."""
+    if not case.similar_to:
+        return None
+    for entry in reversed(case.timeline):
+        if entry.details.get("similar_to") == case.similar_to:
+            return entry.details.get("similar_ref") or case.similar_to[:8]
+    return case.similar_to[:8]
 
 
 _ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\d{2}:\d{2}|Z)")

@@ -27,6 +27,7 @@ from otklik.domain.routing import propose, significance
 from otklik.domain.states import CuratorEvent, DraftKind, Status
 from otklik.domain.values import Attachment, Finding, Message
 from otklik.ports import CaseStore, DuplicateKey, intake_key, post_key
+from otklik.service import attachments as files
 from otklik.service import inbox
 from otklik.service.deps import Deps
 from otklik.service.outbox import outbox_for
@@ -46,10 +47,26 @@ def commit(
     deps.bus.relay(messages, now)
 
 
-def change(deps: Deps, case_id: str, now: datetime, step: Callable[[Case], T]) -> tuple[Case, T]:
-    """Load a case, apply one domain step, commit it with its audit entries and messages."""
+def change(
+    deps: Deps,
+    case_id: str,
+    now: datetime,
+    step: Callable[[Case], T],
+    *,
+    actor: Actor | None = None,
+    action: Action | None = None,
+) -> tuple[Case, T]:
+    """Load a case, apply one domain step, commit it with its audit entries and messages.
+
+    A staff `actor` is asked first whether their role may take the `action` at all (403) and
+    then whether they may see the case (the 404 that reading it gives), so nothing about a case
+    they cannot see, such as its status, reaches them through a refusal of the step."""
+    if actor is not None and action is not None and not actor.may(action):
+        raise Forbidden("Это действие недоступно для вашей роли.")
     store = deps.store()
     case = store.get(case_id)
+    if actor is not None and not case.visible_to(actor):
+        raise NotFound("Сообщение не найдено.")
     result = step(case)
     commit(deps, store, case, now)
     return case, result
@@ -121,8 +138,19 @@ def route(deps: Deps, case_id: str, now: datetime) -> Case:
     ):
         return case  # a redelivered routing message has no second effect
     since = case.received_at - timedelta(days=deps.settings.repeat_window_days)
+    # other authors' cases about the same place (clause 18's hint): read only for a message
+    # that names a place, from the window's one or two months
+    nearby = (
+        store.received_since(since, case.received_at, exclude=case.case_id)
+        if case.message.location.strip()
+        else []
+    )
     proposal = propose(
-        case, store.earlier_cases(case, since), deps.directory.routing_rules(), since=since
+        case,
+        store.earlier_cases(case, since),
+        deps.directory.routing_rules(),
+        since=since,
+        nearby=nearby,
     )
     if proposal.repeat_of is not None:
         case.link_repeat(
@@ -136,6 +164,7 @@ def route(deps: Deps, case_id: str, now: datetime) -> Case:
         case,
         store.received_since(recent_since, case.received_at, exclude=case.case_id),
         deps.policy,
+        flags=proposal.flags,
     )
     if reason is not None:
         case.report_significance(SYSTEM_ACTOR, reason=reason, now=now)
@@ -144,6 +173,8 @@ def route(deps: Deps, case_id: str, now: datetime) -> Case:
         departments=proposal.departments,
         flags=proposal.flags,
         flag_words=proposal.flag_words,
+        similar_to=proposal.similar_to,
+        similar_ref=proposal.similar_ref,
         now=now,
     )
     commit(deps, store, case, now)
@@ -181,11 +212,18 @@ def triage(
         else:
             case.mark_not_processable(actor, reason=reason, now=now)
 
-    return change(deps, case_id, now, step)[0]
+    return change(deps, case_id, now, step, actor=actor, action=Action.TRIAGE)[0]
 
 
 def contribute(deps: Deps, actor: Actor, case_id: str, *, text: str, now: datetime) -> Case:
-    return change(deps, case_id, now, lambda c: c.contribute(actor, text=text, now=now))[0]
+    return change(
+        deps,
+        case_id,
+        now,
+        lambda c: c.contribute(actor, text=text, now=now),
+        actor=actor,
+        action=Action.CONTRIBUTE,
+    )[0]
 
 
 def submit_draft(
@@ -198,7 +236,9 @@ def submit_draft(
     attachments: list[Attachment],
     now: datetime,
 ) -> tuple[Case, str]:
-    """The draft, with the advice it gets kept on it for the approval (clause 12)."""
+    """The draft, with the advice it gets kept on it for the approval (clause 12). Its
+    attachments are files confirmed for this case (`service.attachments`), else 422."""
+    attachments = files.for_draft(deps, case_id, attachments)
 
     def step(case: Case):
         checks = _advice(deps, case, actor, text, kind, attachments, now)
@@ -211,7 +251,7 @@ def submit_draft(
             checks=checks,
         )
 
-    case, draft = change(deps, case_id, now, step)
+    case, draft = change(deps, case_id, now, step, actor=actor, action=Action.SUBMIT_DRAFT)
     return case, draft.draft_id
 
 
@@ -227,6 +267,7 @@ def check_draft(
 ) -> list[Finding]:
     """Advice on a draft before it is submitted: nothing is stored."""
     case = inbox.visible_case(deps, actor, case_id)
+    attachments = files.for_draft(deps, case_id, attachments)
     return _advice(deps, case, actor, text, kind, attachments, now)
 
 
@@ -243,6 +284,8 @@ def approve_draft(deps: Deps, actor: Actor, case_id: str, draft_id: str, now: da
         case_id,
         now,
         lambda c: c.approve_draft(actor, draft_id=draft_id, now=now, policy=deps.policy),
+        actor=actor,
+        action=Action.APPROVE_DRAFT,
     )[0]
 
 
@@ -254,6 +297,8 @@ def reject_draft(
         case_id,
         now,
         lambda c: c.reject_draft(actor, draft_id=draft_id, comment=comment, now=now),
+        actor=actor,
+        action=Action.REJECT_DRAFT,
     )[0]
 
 
@@ -263,12 +308,19 @@ def mark_sent(deps: Deps, actor: Actor, case_id: str, draft_id: str, now: dateti
         case_id,
         now,
         lambda c: c.mark_sent(actor, draft_id=draft_id, now=now, policy=deps.policy),
+        actor=actor,
+        action=Action.MARK_SENT,
     )[0]
 
 
 def record_publication(deps: Deps, actor: Actor, case_id: str, *, url: str, now: datetime) -> Case:
     return change(
-        deps, case_id, now, lambda c: c.publish(actor, url=url, now=now, policy=deps.policy)
+        deps,
+        case_id,
+        now,
+        lambda c: c.publish(actor, url=url, now=now, policy=deps.policy),
+        actor=actor,
+        action=Action.PUBLISH,
     )[0]
 
 

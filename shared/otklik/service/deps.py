@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from otklik.config import Settings
 from otklik.domain.policy import SlaPolicy
-from otklik.ports import CaseStore, Directory, KeyStore, MessageBus
+from otklik.ports import CaseStore, Directory, FileStore, KeyStore, MessageBus
 
 
 @dataclass
@@ -23,6 +23,10 @@ class Deps:
     keys: KeyStore
     bus: MessageBus
     stores: Callable[[], CaseStore]
+    # The staff page's address (`STAFF_PAGE_URL`), for the link to a case in e-mails; None:
+    # the letters name the case without a link.
+    staff_page_url: str | None = None
+    files: FileStore | None = None  # the drafts' files; None where no bucket is configured
 
     def store(self) -> CaseStore:
         """A fresh store per request: it remembers the versions it loaded."""

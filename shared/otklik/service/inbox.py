@@ -3,7 +3,8 @@ and one case.
 
 A page is the next `limit` cases after a cursor. The cursor is the sort key of the last case
 sent (awaiting the role or not, next due, month and time received, case id), signed with an
-HMAC of the token secret: opaque to the page, and anything else sent as a cursor is a 422,
+HMAC of the token secret together with the filters (a cursor of other filters is refused):
+opaque to the page, and anything else sent as a cursor is a 422,
 never a 500. Being a position in the order rather than an offset, it neither repeats nor skips
 a case when others are added or closed between pages (a case whose deadline moves may move
 past it, as in any live list).
@@ -21,6 +22,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 from otklik.domain.case import Case
 from otklik.domain.errors import InvalidInput, NotFound
+from otklik.domain.inbox_terms import fold, matches
 from otklik.domain.roles import Actor, Role
 from otklik.domain.states import CLOSED, Status
 from otklik.service.deps import Deps
@@ -41,11 +43,17 @@ def inbox(
     status: str | None = None,
     department: str | None = None,
     overdue: bool = False,
+    q: str | None = None,
+    closed: bool = False,
 ) -> list[Case]:
+    """`q`: every word in the text, topic, place, author or external id (ё = е, any case).
+    Closed cases (of this month and the last) only with `closed` or a closed `status`."""
     wanted = _status(status)
+    if q is not None and len(q) > MAX_QUERY_LENGTH:
+        raise InvalidInput("Слишком длинный запрос поиска.", {"q": _QUERY_FIELD})
     store = deps.store()
     ids = [case_id for case_id, _ in store.open_case_ids()]
-    if wanted is None or wanted in CLOSED:  # closed cases of this month and the last one
+    if (wanted is None and closed) or wanted in CLOSED:  # of this month and the last one
         local = now.astimezone(deps.policy.calendar.tz)
         previous = local.replace(day=1) - timedelta(days=1)
         for month in (local.strftime("%Y-%m"), previous.strftime("%Y-%m")):
@@ -53,6 +61,10 @@ def inbox(
     found = [c for c in store.get_many(ids) if c.visible_to(actor)]
     if wanted is not None:
         found = [c for c in found if c.status is wanted]
+    elif not closed:  # a case closed since the open index was read
+        found = [c for c in found if c.status not in CLOSED]
+    if q and q.strip():
+        found = [c for c in found if matches(c, q)]
     if department:
         found = [c for c in found if department in c.departments]
     if overdue:
@@ -69,6 +81,8 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 SUMMARY_TEXT = 300
 MAX_CURSOR_LENGTH = 512
+MAX_QUERY_LENGTH = 200
+_QUERY_FIELD = f"не длиннее {MAX_QUERY_LENGTH} символов"
 _LIMIT_FIELD = f"целое число от 1 до {MAX_LIMIT}"
 _CURSOR_PURPOSE = b"otklik inbox cursor v1:"
 
@@ -89,14 +103,26 @@ def inbox_page(
     status: str | None = None,
     department: str | None = None,
     overdue: bool = False,
+    q: str | None = None,
+    closed: bool = False,
 ) -> Page:
     """The `limit` cases of the inbox after `cursor`, and the cursor of the next page.
 
     Raises `InvalidInput` (422) for a limit that is not 1..MAX_LIMIT or a cursor that is not
-    one of ours (checked before anything is read)."""
+    one of ours for the same filters (checked before anything is read)."""
     size = page_limit(limit)
-    after = _read_cursor(deps, cursor) if cursor else None
-    found = inbox(deps, actor, now=now, status=status, department=department, overdue=overdue)
+    scope = _scope(status, department, overdue, q, closed)
+    after = _read_cursor(deps, cursor, scope) if cursor else None
+    found = inbox(
+        deps,
+        actor,
+        now=now,
+        status=status,
+        department=department,
+        overdue=overdue,
+        q=q,
+        closed=closed,
+    )
     focus = FOCUS.get(actor.role, frozenset())
     far = datetime.max.replace(tzinfo=UTC)
     tz = deps.policy.calendar.tz
@@ -106,7 +132,15 @@ def inbox_page(
         start = next((i for i, k in enumerate(keys) if k > after), len(found))
     chosen = found[start : start + size]
     more = start + size < len(found)
-    return Page(chosen, _write_cursor(deps, keys[start + size - 1]) if more else None)
+    return Page(chosen, _write_cursor(deps, keys[start + size - 1], scope) if more else None)
+
+
+def _scope(
+    status: str | None, department: str | None, overdue: bool, q: str | None, closed: bool
+) -> bytes:
+    """The filters a cursor is signed with: a cursor of other filters is refused (422)."""
+    words = " ".join(fold(q or "").split())
+    return json.dumps([status or "", department or "", overdue, words, closed]).encode()
 
 
 def page_limit(value: str | int | None) -> int:
@@ -160,17 +194,17 @@ def _mac(deps: Deps, payload: bytes) -> str:
     return _b64(hmac.new(key, payload, hashlib.sha256).digest()[:16])
 
 
-def _write_cursor(deps: Deps, key: tuple) -> str:
+def _write_cursor(deps: Deps, key: tuple, scope: bytes = b"") -> str:
     payload = _b64(json.dumps(list(key), separators=(",", ":")).encode())
-    return f"{payload}.{_mac(deps, payload.encode())}"
+    return f"{payload}.{_mac(deps, payload.encode() + b'|' + scope)}"
 
 
-def _read_cursor(deps: Deps, cursor: str) -> tuple:
+def _read_cursor(deps: Deps, cursor: str, scope: bytes = b"") -> tuple:
     bad = InvalidInput("Неверный курсор страницы.", {"cursor": "неверное значение"})
     if len(cursor) > MAX_CURSOR_LENGTH or not cursor.isascii():
         raise bad
     payload, _, mac = cursor.partition(".")
-    if not payload or not hmac.compare_digest(_mac(deps, payload.encode()), mac):
+    if not payload or not hmac.compare_digest(_mac(deps, payload.encode() + b"|" + scope), mac):
         raise bad
     try:
         key = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

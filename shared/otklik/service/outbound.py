@@ -39,7 +39,7 @@ def report(
             draft_id=draft.draft_id,
             text=draft.text,
             draft_kind=draft.kind.value,
-            attachments=[{"type": a.type, "url": a.url} for a in draft.attachments],
+            attachments=[_attachment(a) for a in draft.attachments],
         )
     if kind == "published":
         url = fields.get("url") or (draft.published_url if draft else None)
@@ -53,3 +53,16 @@ def report(
         )
     # A kind this version does not know: pass it on as it came, the monitoring system decides.
     return client.send({"kind": kind, **fields, **common}, request_id)
+
+
+def _attachment(attachment) -> dict:
+    """What the monitoring system learns of a draft's file: its kind and name (the file stays
+    in the administration's private bucket); a draft stored before that, its link."""
+    if not attachment.key:
+        return {"type": attachment.type, "url": attachment.url}
+    return {
+        "type": attachment.type,
+        "name": attachment.name,
+        "size": attachment.size,
+        "content_type": attachment.content_type,
+    }

@@ -5,18 +5,24 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
+from zoneinfo import ZoneInfo
 
+from otklik import clock
+from otklik.domain.case import Case
 from otklik.domain.errors import Forbidden, InvalidInput
+from otklik.domain.oversight import accountable
 from otklik.domain.policy import DEADLINE_TITLES_RU, Deadline
 from otklik.domain.reports import TIMER_ORDER, Breach, Figures, MonthlyReport, breaches, monthly
 from otklik.domain.roles import Action, Actor
 from otklik.domain.states import SOURCE_TITLES_RU, Source
 from otklik.service.deps import Deps
+from otklik.vocabulary import ROLES, counted, local_time
 
 PARTY_RU = {"administration": "администрация", "curator": "куратор"}
+_DEFAULT_TZ = ZoneInfo("Asia/Barnaul")  # Settings.display_timezone's default
 
 
 def report_query(query: dict, now: datetime, deps: Deps) -> tuple[str, str]:
@@ -48,6 +54,7 @@ def breach_view(b: Breach, tz) -> dict:
         "accountable_role": b.accountable_role,
         "officials": list(b.officials),
         "departments": list(b.departments),
+        "before_receipt": b.before_receipt,
     }
 
 
@@ -73,21 +80,60 @@ def build_monthly(deps: Deps, month: str, now: datetime, history: int = 2) -> Mo
     def cases_of(m: str):
         return store.get_many(store.case_ids_of_month(m))
 
-    return monthly(
+    month_cases = cases_of(month)
+    report = monthly(
         month,
-        cases_of(month),
+        month_cases,
         deps.policy,
         now,
         previous={m: cases_of(m) for m in previous_months(month, history)},
     )
+    report.department_names = department_names(deps)
+    report.staff_names = staff_names(deps)
+    report.display_tz = deps.display_tz
+    report.breaches = _with_officials(
+        deps, month_cases, breaches(month_cases, None, None, policy=deps.policy, now=now)
+    )
+    return report
 
 
-def build_breaches(deps: Deps, month: str) -> list[Breach]:
-    """Breaches recorded in the month, on cases received in it or the month before."""
+def build_breaches(deps: Deps, month: str, now: datetime | None = None) -> list[Breach]:
+    """Deadlines missed in the month (`otklik.domain.reports.breaches`: every late timer, swept
+    or not), on cases received in it or the month before, as of `now` (the present)."""
     store = deps.store()
     since, until = month_bounds(month, deps)
     ids = store.case_ids_of_month(month) + store.case_ids_of_month(previous_months(month, 1)[0])
-    return breaches(store.get_many(ids), since, until)
+    found = store.get_many(ids)
+    now = now or clock.now()
+    return _with_officials(
+        deps, found, breaches(found, since, until, policy=deps.policy, now=min(now, until))
+    )
+
+
+def department_names(deps: Deps) -> dict[str, str]:
+    return {x.id: x.name for x in deps.directory.departments()}
+
+
+def staff_names(deps: Deps) -> dict[str, str]:
+    return {m.login: m.name for m in deps.directory.all_staff() if m.name}
+
+
+def _with_officials(deps: Deps, found: list[Case], listed: list[Breach]) -> list[Breach]:
+    """A breach the sweeper never recorded names no officials: those accountable for its timer
+    now (clause 21) are named instead; one missed before receipt names nobody."""
+    if all(b.officials or b.before_receipt for b in listed):
+        return listed
+    by_id = {c.case_id: c for c in found}
+    staff = deps.directory.all_staff()
+    done = []
+    for b in listed:
+        case = by_id.get(b.case_id)
+        timer = case.timers.get(b.timer) if case is not None else None
+        if not b.officials and not b.before_receipt and timer is not None:
+            members = accountable(case, timer, deps.policy).members(staff)
+            b = replace(b, officials=tuple(sorted(m.login for m in members)))
+        done.append(b)
+    return done
 
 
 def _share(value: float | None) -> str:
@@ -130,7 +176,18 @@ class _Hours:
     minutes: float | None
 
 
-Cell = str | int | float | _Share | _Hours
+@dataclass(frozen=True)
+class _Time:
+    """An instant (or none): a date and time of the display time zone in the XLSX."""
+
+    value: datetime | None
+    tz: object
+
+
+Cell = str | int | float | _Share | _Hours | _Time
+
+XLSX_TIME_FORMAT = "DD.MM.YYYY HH:MM"
+XLSX_SHARE_FORMAT = "0%"
 
 
 def _table(report: MonthlyReport) -> list[list[Cell]]:
@@ -179,7 +236,7 @@ def _table(report: MonthlyReport) -> list[list[Cell]]:
 
     add("Итого", report.month, report.total)
     for name, f in report.by_department.items():
-        add("Отдел", name, f)
+        add("Отдел", report.department_names.get(name, name), f)
     for name, f in report.by_topic.items():
         add("Тема", name, f)
     for name, f in report.by_source.items():
@@ -223,11 +280,18 @@ def _xlsx_put(sheet, row: int, column: int, value: Cell | None) -> None:
     """One XLSX cell: a number stays a number (a share a percentage, hours to one decimal);
     anything else is cleaned text, stored as a string, never a formula."""
     cell = sheet.cell(row=row, column=column)
+    if isinstance(value, _Time):
+        if value.value is None:
+            return
+        # Excel has no time zones: the local wall time, to the minute
+        cell.value = value.value.astimezone(value.tz).replace(tzinfo=None, second=0, microsecond=0)
+        cell.number_format = XLSX_TIME_FORMAT
+        return
     if isinstance(value, _Share | _Hours):
         number = value.value if isinstance(value, _Share) else value.minutes
         if number is not None:
             cell.value = number if isinstance(value, _Share) else number / 60
-            cell.number_format = "0%" if isinstance(value, _Share) else "0.0"
+            cell.number_format = XLSX_SHARE_FORMAT if isinstance(value, _Share) else "0.0"
             return
         value = "—"
     if _is_number(value):
@@ -248,7 +312,25 @@ def _xlsx_rows(sheet, table: list[list[Cell | None]]) -> None:
             _xlsx_put(sheet, r, c, value)
 
 
-def to_xlsx(report: MonthlyReport, breach_list: list[Breach]) -> bytes:
+# Whom a breach missed before the message reached us is on: nobody (the reports say so).
+BEFORE_RECEIPT_RU = "никто: поступило с опозданием, срок истёк до поступления"
+
+
+def listed_breaches(report: MonthlyReport, breach_list: list[Breach]) -> list[Breach]:
+    """The breaches a monthly report lists: those of the month (`breach_list`) and those of its
+    cases whenever they fell (`report.breaches`), each once, oldest first."""
+    seen = {(b.case_id, b.timer) for b in breach_list}
+    merged = list(breach_list) + [b for b in report.breaches if (b.case_id, b.timer) not in seen]
+    return sorted(merged, key=lambda b: b.recorded_at)
+
+
+def _names(codes, names: dict[str, str]) -> str:
+    return ", ".join(names.get(str(c), str(c)) for c in codes)
+
+
+def to_xlsx(report: MonthlyReport, breach_list: list[Breach], tz=None) -> bytes:
+    """The report's sheet and the breaches' (times in `tz`, the display time zone; by default
+    the calendar's, Asia/Barnaul)."""
     from openpyxl import Workbook  # imported here: only this report needs it
     from openpyxl.styles import Font
 
@@ -272,20 +354,25 @@ def to_xlsx(report: MonthlyReport, breach_list: list[Breach]) -> bytes:
             "Отделы",
         ]
     ]
-    for b in breach_list:
+    tz = tz or report.display_tz or _DEFAULT_TZ
+    for b in listed_breaches(report, breach_list):
         table.append(
             [
                 b.external_id,
                 b.topic,
                 b.title,
-                b.due.isoformat() if b.due else "",
-                b.recorded_at.isoformat(),
+                _Time(b.due, tz),
+                _Time(b.recorded_at, tz),
                 PARTY_RU.get(b.party, b.party),
-                ", ".join(map(str, b.officials)),
-                ", ".join(map(str, b.departments)),
+                BEFORE_RECEIPT_RU if b.before_receipt else _names(b.officials, report.staff_names),
+                _names(b.departments, report.department_names),
             ]
         )
     _xlsx_rows(violations, table)
+    for cell in violations[1]:
+        cell.font = Font(bold=True)
+    for column in ("D", "E"):
+        violations.column_dimensions[column].width = 17
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -312,12 +399,19 @@ def _html():
 
 
 def to_html(report: MonthlyReport, breach_list: list[Breach], tz, departments: dict) -> str:
+    names = {**report.department_names, **departments}
+    listed = listed_breaches(report, breach_list)
+    late = sum(report.total.timers[d].late for d in TIMER_ORDER)
     return (
         _html()
         .get_template("monthly.html")
         .render(
             report=report,
-            breaches=breach_list,
+            breaches=listed,
+            late=late,
+            staff=report.staff_names,
+            when=lambda value: local_time(value, tz),
+            counted=counted,
             timers=TIMER_ORDER,
             titles=DEADLINE_TITLES_RU,
             answer=Deadline.ANSWER,
@@ -325,9 +419,35 @@ def to_html(report: MonthlyReport, breach_list: list[Breach], tz, departments: d
             share=_share,
             hours=_hours,
             tz=tz,
-            departments=departments,
+            departments=names,
             sources={s.value: title for s, title in SOURCE_TITLES_RU.items()},
             chart=_bar_chart,
+        )
+    )
+
+
+def to_breaches_html(
+    deps: Deps, month: str, breach_list: list[Breach], tz, *, now: datetime | None = None
+) -> str:
+    """The breach report (clause 22) as a page: each missed deadline with whose clock ran and
+    the officials (by name) and departments it is on, times in the display time zone."""
+    by_timer: dict[str, int] = {}
+    for b in breach_list:
+        by_timer[b.title] = by_timer.get(b.title, 0) + 1
+    return (
+        _html()
+        .get_template("breaches.html")
+        .render(
+            month=month,
+            breaches=breach_list,
+            by_timer=by_timer,
+            staff=staff_names(deps),
+            departments=department_names(deps),
+            parties=PARTY_RU,
+            roles=ROLES,
+            when=lambda value: local_time(value, tz),
+            counted=counted,
+            made=local_time(now or clock.now(), tz),
         )
     )
 

@@ -83,7 +83,8 @@ def escalate_case(
     and to whom); returns (timer, kind, level) done."""
     done = []
     for timer in case.running_timers():
-        for notice in due_notices(timer, policy, now):
+        late = timer.key in case.arrived_late  # missed before receipt: not escalated
+        for notice in due_notices(timer, policy, now, late_before_receipt=late):
             if case.escalate(
                 SYSTEM_ACTOR,
                 timer=timer.key,

@@ -13,12 +13,15 @@ from functools import lru_cache
 
 from otklik.config import ChannelSettings
 from otklik.httpclient import HttpClient
-from otklik.ports import Publisher
+from otklik.ports import FileStore, Publisher
 
 
 @lru_cache(maxsize=8)
-def build_publishers(settings: ChannelSettings) -> dict[str, Publisher]:
-    """The configured adapters by network name (`Message.network`); built once per settings."""
+def build_publishers(
+    settings: ChannelSettings, files: FileStore | None = None
+) -> dict[str, Publisher]:
+    """The configured adapters by network name (`Message.network`); built once per settings.
+    `files`: the attachments bucket, the only place a draft's photos are read from."""
     from otklik.adapters.publishers.ok import OkPublisher
     from otklik.adapters.publishers.telegram import TelegramPublisher
     from otklik.adapters.publishers.vk import VkPublisher
@@ -32,6 +35,7 @@ def build_publishers(settings: ChannelSettings) -> dict[str, Publisher]:
             http=http,
             api_url=settings.vk_api_url,
             version=settings.vk_api_version,
+            files=files,
         )
     if settings.telegram_configured:
         found["telegram"] = TelegramPublisher(
@@ -39,6 +43,7 @@ def build_publishers(settings: ChannelSettings) -> dict[str, Publisher]:
             http=http,
             api_url=settings.telegram_api_url,
             fallback_chat_id=settings.telegram_fallback_chat_id,
+            files=files,
         )
     if settings.ok_configured:
         found["ok"] = OkPublisher(
@@ -48,5 +53,6 @@ def build_publishers(settings: ChannelSettings) -> dict[str, Publisher]:
             group_id=settings.ok_group_id,
             http=http,
             api_url=settings.ok_api_url,
+            files=files,
         )
     return found

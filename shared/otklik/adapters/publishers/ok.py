@@ -11,7 +11,8 @@ append `secret`, and take the lower-case hex MD5.
   `discussions.addDiscussionComment(entityId, entityType=GROUP_TOPIC|USER_STATUS, comment,
   as_admin=true)` — `as_admin` is "an official answer of the group's administrator". The
   published documentation gives no format for the comment's `attachments`, nor the answer's
-  shape: photos go into the comment as links, and the comment id is kept when the answer
+  shape: an answer with photos is left to a person (the files are private, never links), and
+  the comment id is kept when the answer
   carries one (`"<id>"` or `{"id": ...}`); the link recorded is the topic's;
 - where commenting is impossible (10 PERMISSION_DENIED, 106 PARAM_ENTITY_ID, or a link that names
   no topic), clause 15's fallback: `mediatopic.post(gid, type=GROUP_THEME, attachment={"media":
@@ -35,7 +36,14 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from otklik.adapters.publishers.base import author_name, fallback_text, photos, text_with_links
+from otklik.adapters.publishers.base import (
+    author_name,
+    fallback_text,
+    photos,
+    read_file,
+    refuse_videos,
+    text_with_links,
+)
 from otklik.domain.values import Draft, Message, Receipt
 from otklik.httpclient import (
     Budget,
@@ -48,7 +56,7 @@ from otklik.httpclient import (
     http_error,
     with_retries,
 )
-from otklik.ports import Published
+from otklik.ports import FileStore, Published
 
 OK_HOSTS = ("ok.ru", "m.ok.ru", "www.ok.ru", "odnoklassniki.ru", "www.odnoklassniki.ru")
 
@@ -104,7 +112,9 @@ class OkPublisher:
         group_id: str,
         http: HttpClient,
         api_url: str = "https://api.ok.ru/fb.do",
+        files: FileStore | None = None,
     ) -> None:
+        self.files = files  # the draft's photos are read from the attachments bucket
         self.token = access_token
         self.application_key = application_key
         self.secret_key = application_secret_key
@@ -115,6 +125,7 @@ class OkPublisher:
     # -- the Publisher interface ----------------------------------------------------------------
 
     def publish(self, message: Message, draft: Draft, *, budget: Budget) -> Published:
+        refuse_videos(draft, "Одноклассники")
         target = parse_ok_url(message.url)
         if target is not None:
             try:
@@ -128,8 +139,14 @@ class OkPublisher:
     def _comment(
         self, target: OkTarget, message: Message, draft: Draft, budget: Budget
     ) -> Published:
-        links = [a.url for a in photos(draft.attachments)]
-        text = "\n".join([text_with_links(draft), *links])
+        if photos(draft.attachments):
+            # OK documents no attachments of a comment, and the files are private: the answer
+            # goes whole to a person rather than without its photos.
+            raise PermanentError(
+                "Одноклассники: фото в комментарий через API не добавляются — опубликуйте "
+                "ответ с фото вручную."
+            )
+        text = text_with_links(draft)
         params = {
             "entityId": target.entity_id,
             "entityType": target.entity_type,
@@ -184,7 +201,7 @@ class OkPublisher:
         )
         ids = list(answer["photo_ids"])
         files = {
-            f"pic{i}": with_retries(lambda a=attachment: self.http.download(a.url), budget)
+            f"pic{i}": with_retries(lambda a=attachment: read_file(self.files, a), budget)
             for i, attachment in enumerate(wanted, start=1)
         }
         uploaded = with_retries(lambda: self._upload(answer["upload_url"], files), budget)

@@ -4,11 +4,13 @@ API calls (Bot API, https://core.telegram.org/bots/api), each a POST of a JSON b
 `https://api.telegram.org/bot<token>/<method>`; every answer is `{"ok": true, "result": ...}` or
 `{"ok": false, "error_code", "description", "parameters": {"retry_after", "migrate_to_chat_id"}}`:
 - `sendMessage(chat_id, text, reply_parameters={"message_id"}, message_thread_id)` → Message;
-- with photos, in one message: `sendPhoto(chat_id, photo=<URL>, caption, reply_parameters)` for
-  one, `sendMediaGroup(chat_id, media=[InputMediaPhoto{type: "photo", media: <URL>, caption}],
-  reply_parameters)` for 2-10 → [Message]. A caption holds 1024 characters: a longer answer goes
-  as `sendMessage` and its photos follow as a reply to it. Telegram fetches the photos by URL,
-  so they must be reachable from the internet;
+- with photos or videos, in one message: `sendPhoto(chat_id, photo=<file>, caption,
+  reply_parameters)` or `sendVideo(..., video=<file>)` for one, `sendMediaGroup(chat_id,
+  media=[InputMediaPhoto|InputMediaVideo{type, media: "attach://file1", caption}],
+  reply_parameters)` for 2-10 → [Message], each a multipart/form-data upload of the bytes read
+  from the attachments bucket (the bucket is private: Telegram never gets a link). A caption
+  holds 1024 characters: a longer answer goes as `sendMessage` and its files follow as a reply
+  to it;
 - a comment under a channel post (`https://t.me/<channel>/<post>?comment=<id>`) lives in the
   channel's discussion group: `getChat(chat_id="@<channel>")` → `linked_chat_id`, and the reply
   goes there.
@@ -30,10 +32,17 @@ import logging
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, urlsplit
 
-from otklik.adapters.publishers.base import author_name, fallback_text, photos, text_with_links
+from otklik.adapters.publishers.base import (
+    author_name,
+    fallback_text,
+    read_file,
+    stored,
+    text_with_links,
+)
 from otklik.domain.values import Draft, Message, Receipt
 from otklik.httpclient import (
     Budget,
+    File,
     HttpClient,
     PermanentError,
     ReplyImpossible,
@@ -42,7 +51,7 @@ from otklik.httpclient import (
     retry_after_seconds,
     with_retries,
 )
-from otklik.ports import Published
+from otklik.ports import FileStore, Published
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +59,7 @@ TELEGRAM_HOSTS = ("t.me", "telegram.me", "www.t.me", "telegram.dog")
 TEXT_LIMIT = 4096  # sendMessage: 1-4096 characters
 CAPTION_LIMIT = 1024  # sendPhoto / sendMediaGroup caption: 0-1024 characters
 ALBUM_LIMIT = 10  # sendMediaGroup: 2-10 items
+SINGLE = {"photo": ("sendPhoto", "photo"), "video": ("sendVideo", "video")}  # method, file field
 
 
 @dataclass(frozen=True)
@@ -105,7 +115,9 @@ class TelegramPublisher:
         http: HttpClient,
         api_url: str = "https://api.telegram.org",
         fallback_chat_id: str | None = None,
+        files: FileStore | None = None,
     ) -> None:
+        self.files = files  # the draft's photos and videos are read from the attachments bucket
         self.token = bot_token
         self.http = http
         self.api_url = api_url.rstrip("/")
@@ -183,38 +195,54 @@ class TelegramPublisher:
             base["message_thread_id"] = thread_id
         if reply_to:
             base["reply_parameters"] = {"message_id": reply_to}
-        urls = [a.url for a in photos(draft.attachments)]
-        if len(urls) == 1 and len(text) <= CAPTION_LIMIT:
-            sent = self.call("sendPhoto", {**base, "photo": urls[0], "caption": text}, budget)
-            return "sendPhoto", sent
-        if 1 < len(urls) <= ALBUM_LIMIT and len(text) <= CAPTION_LIMIT:
-            media = [{"type": "photo", "media": url} for url in urls]
-            media[0]["caption"] = text
-            sent = self.call("sendMediaGroup", {**base, "media": media}, budget)
+        media = stored(draft.attachments)  # photos and videos, in the draft's order
+        if len(media) == 1 and len(text) <= CAPTION_LIMIT:
+            method, field = SINGLE[media[0].type]
+            sent = self.call(
+                method, {**base, "caption": text}, budget, files={field: self._file(media[0])}
+            )
+            return method, sent
+        if 1 < len(media) <= ALBUM_LIMIT and len(text) <= CAPTION_LIMIT:
+            items, files = self._album(media)
+            items[0]["caption"] = text
+            sent = self.call("sendMediaGroup", {**base, "media": items}, budget, files=files)
             return "sendMediaGroup", sent[0]
         first = self.call("sendMessage", {**base, "text": text}, budget)
-        if urls:  # a long answer: its photos follow as a reply to it
-            self._send_photos_after(chat, thread_id, first["message_id"], urls, budget)
+        if media:  # a long answer: its photos and videos follow as a reply to it
+            self._send_media_after(chat, thread_id, first["message_id"], media, budget)
         return "sendMessage", first
 
-    def _send_photos_after(
-        self, chat, thread_id: int | None, answer_id: int, urls: list[str], budget: Budget
+    def _send_media_after(
+        self, chat, thread_id: int | None, answer_id: int, media: list, budget: Budget
     ) -> None:
         base = {"chat_id": chat, "reply_parameters": {"message_id": answer_id}}
         if thread_id:
             base["message_thread_id"] = thread_id
         try:
-            for start in range(0, len(urls), ALBUM_LIMIT):
-                chunk = urls[start : start + ALBUM_LIMIT]
+            for start in range(0, len(media), ALBUM_LIMIT):
+                chunk = media[start : start + ALBUM_LIMIT]
                 if len(chunk) == 1:
-                    self.call("sendPhoto", {**base, "photo": chunk[0]}, budget)
+                    method, field = SINGLE[chunk[0].type]
+                    self.call(method, base, budget, files={field: self._file(chunk[0])})
                 else:
-                    media = [{"type": "photo", "media": url} for url in chunk]
-                    self.call("sendMediaGroup", {**base, "media": media}, budget)
+                    items, files = self._album(chunk)
+                    self.call("sendMediaGroup", {**base, "media": items}, budget, files=files)
         except (TemporaryError, PermanentError) as error:
-            # The answer itself is out; posting it again would duplicate it. The photos are
+            # The answer itself is out; posting it again would duplicate it. The files are
             # reported in the log for the technical executor to add by hand.
-            log.warning("Telegram: answer posted, photos not: %s", error.reason)
+            log.warning("Telegram: answer posted, files not: %s", error.reason)
+
+    def _file(self, attachment) -> File:
+        """The file's bytes from the attachments bucket, uploaded with multipart/form-data
+        (Telegram never fetches a link of ours: the bucket is private)."""
+        return read_file(self.files, attachment)
+
+    def _album(self, media: list) -> tuple[list[dict], dict[str, File]]:
+        items, files = [], {}
+        for i, attachment in enumerate(media, start=1):
+            files[f"file{i}"] = self._file(attachment)
+            items.append({"type": attachment.type, "media": f"attach://file{i}"})
+        return items, files
 
     def _link(self, target: TelegramTarget, sent: dict) -> str:
         if target.comment_of is not None:
@@ -241,11 +269,15 @@ class TelegramPublisher:
 
     # -- one API call ---------------------------------------------------------------------------
 
-    def call(self, method: str, payload: dict, budget: Budget):
+    def call(self, method: str, payload: dict, budget: Budget, files: dict | None = None):
+        """One call: a JSON body, or with `files` multipart/form-data (objects as JSON)."""
         url = f"{self.api_url}/bot{self.token}/{method}"  # never logged: it holds the token
 
         def once():
-            response = self.http.request("POST", url, json_body=payload)
+            if files:
+                response = self.http.request("POST", url, form=payload, files=files)
+            else:
+                response = self.http.request("POST", url, json_body=payload)
             data = response.json()
             if isinstance(data, dict) and data.get("ok") is True:
                 return data["result"]

@@ -14,7 +14,8 @@ each a POST to `https://api.vk.com/method/<name>` with `access_token` and `v`:
   guid)` → `{"post_id": ...}` on the administration's own wall, mentioning the author as
   `[id123|Имя]` with a link to their post;
 - photos (https://dev.vk.com/en/api/upload/wall-photo): `photos.getWallUploadServer(group_id)` →
-  `upload_url`; a multipart POST of the file as field `photo` → `{"server", "photo", "hash"}`;
+  `upload_url`; a multipart POST of the file (read from the attachments bucket, never from a
+  link) as field `photo` → `{"server", "photo", "hash"}`;
   `photos.saveWallPhoto(group_id, photo, server, hash)` → `[{"id", "owner_id", ...}]`, attached
   as `photo<owner_id>_<id>`.
 
@@ -32,7 +33,13 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from otklik.adapters.publishers.base import fallback_text, photos, text_with_links
+from otklik.adapters.publishers.base import (
+    fallback_text,
+    photos,
+    read_file,
+    refuse_videos,
+    text_with_links,
+)
 from otklik.domain.values import Author, Draft, Message, Receipt
 from otklik.httpclient import (
     Budget,
@@ -44,7 +51,7 @@ from otklik.httpclient import (
     http_error,
     with_retries,
 )
-from otklik.ports import Published
+from otklik.ports import FileStore, Published
 
 VK_HOSTS = ("vk.com", "vk.ru", "m.vk.com", "m.vk.ru", "www.vk.com", "vkontakte.ru")
 
@@ -121,7 +128,9 @@ class VkPublisher:
         http: HttpClient,
         api_url: str = "https://api.vk.com/method",
         version: str = "5.199",
+        files: FileStore | None = None,
     ) -> None:
+        self.files = files  # the draft's photos are read from the attachments bucket
         self.token = access_token
         self.group_id = int(str(group_id).lstrip("-"))
         self.http = http
@@ -131,6 +140,7 @@ class VkPublisher:
     # -- the Publisher interface ----------------------------------------------------------------
 
     def publish(self, message: Message, draft: Draft, *, budget: Budget) -> Published:
+        refuse_videos(draft, "ВКонтакте")
         attachments = self._upload_photos(draft, budget)
         text = text_with_links(draft)
         target = parse_vk_url(message.url)
@@ -218,7 +228,7 @@ class VkPublisher:
         server = self.call("photos.getWallUploadServer", {"group_id": self.group_id}, budget)
         found = []
         for attachment in wanted:
-            file = with_retries(lambda a=attachment: self.http.download(a.url), budget)
+            file = with_retries(lambda a=attachment: read_file(self.files, a), budget)
             uploaded = with_retries(lambda f=file: self._upload(server["upload_url"], f), budget)
             saved = self.call(
                 "photos.saveWallPhoto",
