@@ -60,12 +60,14 @@ def escalations_of(case_id: str) -> list[tuple[str, str, int]]:
 
 
 def test_the_nearest_warning_comes_once_then_each_breach_level_once(aws):
-    # Received Mon 09:00; T1 triage_due = 09:30; warnings 60 and 30 working minutes before.
+    # Received Mon 09:00; T1 triage_due = 09:30; its one warning with a third left, at 09:20.
     case = received(at(2, 9, 0))
 
-    sweep(deps(), at(2, 9, 5))  # 25 min left: the 30-minute warning (level 1) only
-    sweep(deps(), at(2, 9, 10))
-    assert escalations_of(case.case_id) == [("triage_due", "warning", 1)]
+    sweep(deps(), at(2, 9, 5))  # 25 min left: not warned of in its first half
+    assert escalations_of(case.case_id) == []
+    sweep(deps(), at(2, 9, 20))  # 10 min left: the warning
+    sweep(deps(), at(2, 9, 25))
+    assert escalations_of(case.case_id) == [("triage_due", "warning", 0)]
 
     sweep(deps(), at(2, 9, 31))  # past due: the accountable and the responsible executor
     sweep(deps(), at(2, 9, 40))
@@ -76,7 +78,7 @@ def test_the_nearest_warning_comes_once_then_each_breach_level_once(aws):
     sweep(deps(), at(2, 11, 0))
     counted = Counter(e for e in escalations_of(case.case_id) if e[0] == "triage_due")
     assert counted == {
-        ("triage_due", "warning", 1): 1,
+        ("triage_due", "warning", 0): 1,
         ("triage_due", "breach", 0): 1,
         ("triage_due", "breach", 1): 1,
         ("triage_due", "breach", 2): 1,
