@@ -21,6 +21,7 @@ locals {
     DISPLAY_TIMEZONE        = var.display_timezone
     MAIL_SENDER             = var.mail_sender
     MONITORING_BASE_URL     = var.monitoring_base_url
+    STAFF_PAGE_URL          = var.staff_page_url
     REPEAT_WINDOW_DAYS      = tostring(var.repeat_window_days)
     POWERTOOLS_SERVICE_NAME = "otklik"
     POWERTOOLS_LOG_LEVEL    = "INFO"

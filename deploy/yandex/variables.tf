@@ -50,6 +50,14 @@ variable "monitoring_base_url" {
   default = ""
 }
 
+# The staff page's address (the API gateway's domain, e.g. https://<id>.apigw.yandexcloud.net/)
+# for the links to cases in e-mails; empty, letters name the case instead. Set it after the
+# first apply, when the gateway's domain is known.
+variable "staff_page_url" {
+  type    = string
+  default = ""
+}
+
 variable "repeat_window_days" {
   type    = number
   default = 30
