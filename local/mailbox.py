@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 
 from flask import Blueprint, Response, request
 from markupsafe import escape
+
+from local.moto_server import MAIL_PATH
 
 PAGE = """<!doctype html>
 <html lang="ru"><head><meta charset="utf-8">
@@ -29,10 +32,28 @@ PAGE = """<!doctype html>
 
 
 def letters(endpoint: str) -> list[dict]:
-    """Every letter the embedded SES accepted, oldest first."""
-    # moto dumps its whole state here: on a loaded machine that takes a while
-    with urllib.request.urlopen(f"{endpoint.rstrip('/')}/moto-api/data.json", timeout=60) as r:
+    """Every letter the embedded SES accepted, oldest first.
+
+    The local run's moto answers at MAIL_PATH; a moto server started by hand has only its
+    whole-state dump, which is slow once the tables are large."""
+    base = endpoint.rstrip("/")
+    try:
+        with urllib.request.urlopen(base + MAIL_PATH, timeout=30) as r:
+            return json.load(r)
+    except urllib.error.HTTPError as refused:
+        if refused.code != 404:
+            raise
+    with urllib.request.urlopen(f"{base}/moto-api/data.json", timeout=60) as r:
         return json.load(r).get("ses", {}).get("Message", [])
+
+
+def letters_to(endpoint: str, address: str = "") -> list[dict]:
+    """The letters to `address` (every letter if it is empty), oldest first."""
+    return [
+        m
+        for m in letters(endpoint)
+        if not address or address in m["destinations"].get("ToAddresses", [])
+    ]
 
 
 def blueprint(endpoint: str) -> Blueprint:
@@ -41,11 +62,7 @@ def blueprint(endpoint: str) -> Blueprint:
     @mail.get("/")
     def inbox():
         wanted = request.args.get("to", "").strip()
-        shown = [
-            m
-            for m in reversed(letters(endpoint))
-            if not wanted or wanted in m["destinations"].get("ToAddresses", [])
-        ]
+        shown = letters_to(endpoint, wanted)[::-1]
         items = (
             "".join(
                 f"<article><h2>{escape(m['subject'])}</h2>"

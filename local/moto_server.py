@@ -11,7 +11,13 @@ process.
 from __future__ import annotations
 
 import argparse
+import json
 import threading
+
+# The letters the embedded SES accepted, as JSON (local/mailbox.py reads them). moto's own
+# `/moto-api/data.json` dumps every table item too: with a few thousand cases that takes longer
+# than an official waits for the mailbox page.
+MAIL_PATH = "/_otklik/mail"
 
 # Requests that change nothing the local run keeps (local/state.py): everything else counts
 # as a change. SQS by its JSON protocol's target; a query-protocol request counts as a change.
@@ -53,10 +59,49 @@ def serialized(app):
     return locked
 
 
+def sent_letters() -> list[dict]:
+    """Every plain letter moto's SES (v1 and v2 alike) accepted in this process, oldest first
+    within each account and region, in the fields `/moto-api/data.json` gives a `Message`."""
+    from moto.ses.models import Message, ses_backends
+
+    return [
+        {
+            "id": m.id,
+            "source": m.source,
+            "subject": m.subject,
+            "body": m.body,
+            "destinations": m.destinations,
+        }
+        for regions in list(ses_backends.values())
+        for backend in list(regions.values())
+        for m in list(backend.sent_messages)
+        if isinstance(m, Message)
+    ]
+
+
+def with_mailbox(app):
+    """`app`, and the letters at MAIL_PATH."""
+
+    def serve(environ, start_response):
+        if environ.get("PATH_INFO") != MAIL_PATH or environ.get("REQUEST_METHOD") != "GET":
+            return app(environ, start_response)
+        body = json.dumps(sent_letters(), ensure_ascii=False).encode("utf-8")
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", "application/json; charset=utf-8"),
+                ("Content-Length", str(len(body))),
+            ],
+        )
+        return [body]
+
+    return serve
+
+
 def make_app():
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    return serialized(DomainDispatcherApplication(create_backend_app))
+    return serialized(with_mailbox(DomainDispatcherApplication(create_backend_app)))
 
 
 def quiet_handler():

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.request
 import uuid
 from datetime import datetime
 from importlib import resources
@@ -18,16 +17,9 @@ from otklik.domain.roles import Role
 from otklik.entrypoints.schemas import MessageIn
 from otklik.service import cases
 from otklik.service.notify import render
+from tests.integration.mail import sent_to
 
 BARNAUL = ZoneInfo("Asia/Barnaul")
-
-
-def sent_to(address: str) -> list[dict]:
-    """Letters the embedded SES accepted for `address` (moto's data API, oldest first)."""
-    endpoint = deps().settings.endpoint_url
-    with urllib.request.urlopen(f"{endpoint}/moto-api/data.json") as response:
-        letters = json.load(response)["ses"]["Message"]
-    return [m for m in letters if address in m["destinations"]["ToAddresses"]]
 
 
 def new_case(importance: str = "medium", topic: str = "Дороги"):

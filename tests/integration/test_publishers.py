@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,6 +45,7 @@ from tests.fakes.ok import FakeOK
 from tests.fakes.server import JPEG, Reply
 from tests.fakes.telegram import Chat, FakeTelegram
 from tests.fakes.vk import FakeVK
+from tests.integration.mail import sent_to
 from tests.integration.uploads import png, upload_confirmed
 
 BARNAUL = ZoneInfo("Asia/Barnaul")
@@ -878,14 +878,6 @@ def failed(handler, event: dict, context) -> list[str]:
     except BatchProcessingError:
         return [r["messageId"] for r in event["Records"]]
     return [f["itemIdentifier"] for f in answer["batchItemFailures"]]
-
-
-def sent_to(address: str) -> list[dict]:
-    """Letters the embedded SES accepted for `address` (moto's data API)."""
-    endpoint = deps().settings.endpoint_url
-    with urllib.request.urlopen(f"{endpoint}/moto-api/data.json") as response:
-        letters = json.load(response)["ses"]["Message"]
-    return [m for m in letters if address in m["destinations"]["ToAddresses"]]
 
 
 @pytest.fixture
