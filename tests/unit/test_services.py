@@ -580,6 +580,28 @@ def test_the_fifth_message_on_one_topic_within_two_hours_is_a_surge(deps):
     assert cases.route(deps, fourth.case_id, at(10, 7)).significance is None
 
 
+def test_a_surge_is_reported_to_the_head_once_and_again_after_its_window(deps, db):
+    def arrives(n: int, now) -> Case:
+        case = received(
+            deps,
+            now=now,
+            external_id=f"wave-{n}",
+            url=f"https://vk.com/wall-7_{n}",
+            author=Author(f"wave{n}"),
+            location="",
+        )
+        return cases.route(deps, case.case_id, now + timedelta(minutes=1))
+
+    reasons = [arrives(n, at(9) + timedelta(minutes=10 * n)).significance for n in range(7)]
+    letters = [b for b in deps.bus.bodies("notification") if b["context"].get("reason") == "surge"]
+
+    assert reasons == [None, None, None, None, "surge", None, None]
+    assert len(letters) == 1
+    # two hours after the first wave (09:00-10:00) ended, five more messages are a new surge
+    later = [arrives(10 + n, at(12, 10 * n)).significance for n in range(5)]
+    assert later == [None, None, None, None, "surge"]
+
+
 def test_a_redelivered_routing_message_has_no_second_effect(deps, db):
     case = routed(deps)
 

@@ -224,7 +224,9 @@ def significance(
 
     `recent` are the cases received in the surge window before this one (any order); `flags`
     the clause 20 flags routing found (besides the case's own): a threat to an official or
-    their family goes to the head at once, before anything else."""
+    their family goes to the head at once, before anything else. A surge is reported once,
+    by the message that reaches the threshold; the ones that follow it within the window
+    are part of the same surge."""
     if "threat" in {*case.flags, *flags}:
         return "threat"
     if case.message.importance in policy.significant_importance:
@@ -238,8 +240,13 @@ def significance(
     ]
     topic = _norm(case.message.topic)
     place = _norm(case.message.location)
-    same_topic = sum(_norm(c.message.topic) == topic for c in window) + 1
-    same_place = sum(bool(place) and _norm(c.message.location) == place for c in window) + 1
-    if max(same_topic, same_place if place else 0) >= rule.threshold:
-        return "surge"
-    return None
+    peer_groups = [[c for c in window if _norm(c.message.topic) == topic]]
+    if place:
+        peer_groups.append([c for c in window if _norm(c.message.location) == place])
+    surging = [peers for peers in peer_groups if len(peers) + 1 >= rule.threshold]
+    if not surging:
+        return None
+    # one letter per surge: the head already heard of it from the message that started it
+    if any(c.significance == "surge" for peers in surging for c in peers):
+        return None
+    return "surge"
