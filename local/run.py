@@ -174,6 +174,8 @@ def base_environment(*, gateway_url: str, region: str = REGION) -> dict[str, str
         "STAFF_TOKEN_SECRET": DEV_TOKEN_SECRET,
         "MONITORING_BASE_URL": gateway_url.rstrip("/") + "/sim",
         "STAFF_PAGE_URL": gateway_url.rstrip("/") + "/",  # the letters link to the cases here
+        # the demo administration's pages (clause 15's fallback), as the simulator's posts name
+        "OWN_PAGES": "https://vk.com/club170171414 https://t.me/zudilovo_adm https://ok.ru/group/5412",
         "MAIL_SENDER": MAIL_SENDER,
         "DISPLAY_TIMEZONE": "Asia/Barnaul",
         "POWERTOOLS_SERVICE_NAME": "otklik",

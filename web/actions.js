@@ -22,6 +22,10 @@ const WAITING_FOR = {
 };
 
 function waitingFor(c) {
+  const mine = (c.contributions || []).find((x) => x.department === state.me.department);
+  if (c.status === "in_work" && mine?.submitted_at) {
+    return "Вклад вашего отдела получен; ответственный исполнитель готовит совместный ответ.";
+  }
   if (c.status === "curator_review" && c.source === "manual") {
     return "Проект у куратора в системе мониторинга; его решение записывает технический исполнитель.";
   }

@@ -62,6 +62,11 @@ function route() {
     showCase(decodeURIComponent(match[1]), ctx);
   } else if (hash.startsWith("#/register") && state.me.role === "technical") {
     showRegister();
+  } else if (hash.startsWith("#/dashboard")) {
+    const nav = state.nav; // the module loads once; an address changed meanwhile wins
+    import("./dashboard.js").then(({ renderDashboard }) => {
+      if (nav === state.nav) renderDashboard(root, ctx);
+    });
   } else {
     renderInbox(filtersFromHash(hash), ctx);
     focusHeading();

@@ -9,6 +9,8 @@ import { countdownEl, tick } from "./countdown.js";
 import { append, clear, extLink, h, safeUrl } from "./dom.js";
 import { showError } from "./forms.js";
 import { announce, focusFlash, focusHeading, root, setTitle } from "./page.js";
+import { notesSection } from "./notes.js";
+import { printButton, printHeader } from "./print.js";
 import { departmentName, state } from "./state.js";
 import { capitalize, timelinePhrase, timerTitle } from "./texts.js";
 import { parseIso, showShortTime, showTime } from "./time.js";
@@ -79,6 +81,7 @@ export function renderCase(c, ctx) {
   setTitle(`${c.topic} — ${name("statuses", c.status)}`);
   clear(root);
   append(root, [
+    printHeader(c),
     crumbs(),
     h(
       "div",
@@ -100,7 +103,12 @@ export function renderCase(c, ctx) {
           ),
         ),
       ),
-      h("button", { type: "button", class: "secondary", id: "refresh", onclick: () => refreshCase(ctx) }, "Обновить"),
+      h(
+        "div",
+        { class: "case-tools" },
+        printButton(),
+        h("button", { type: "button", class: "secondary", id: "refresh", onclick: () => refreshCase(ctx) }, "Обновить"),
+      ),
     ),
     warnings(c),
     h(
@@ -112,6 +120,7 @@ export function renderCase(c, ctx) {
         { class: "case-side" },
         timersSection(c),
         contributionsSection(c),
+        notesSection(c, ctx),
         timelineSection(c),
         escalationsSection(c),
       ),

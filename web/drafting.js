@@ -211,6 +211,16 @@ export function draftForm(c, ctx) {
       fileError.hidden = false;
     }
   });
+  // The responsible executor approves drafts (clause 12): the server approves his own as he
+  // submits it, so the button says what will happen.
+  const approving = state.me.role === "responsible";
+  const approval =
+    c.source === "manual"
+      ? {
+          button: "Утвердить ответ",
+          done: "Ответ утверждён: технический исполнитель внесёт его в систему мониторинга.",
+        }
+      : { button: "Утвердить и направить куратору", done: "Ответ утверждён и направлен куратору." };
   const draftParts = () => ({
     kind: kindInterim.checked ? "interim" : "final",
     attachments: attached.map((a) => ({ key: a.key })),
@@ -261,7 +271,7 @@ export function draftForm(c, ctx) {
       fileError,
       advice,
       box,
-      h("div", { class: "buttons" }, check, h("button", { type: "submit" }, "Направить на согласование")),
+      h("div", { class: "buttons" }, check, h("button", { type: "submit" }, approving ? approval.button : "Направить на согласование")),
     ),
   );
   text.setAttribute("aria-describedby", `${textId}-hint`);
@@ -275,7 +285,7 @@ export function draftForm(c, ctx) {
         body: { text: text.value.trim() || " ", kind, attachments },
       });
       advice.replaceChildren(
-        h("p", { class: "findings-head" }, "Автоматическая проверка (это советы: направить на согласование можно и так):"),
+        h("p", { class: "findings-head" }, `Автоматическая проверка (это советы: ${approving ? "утвердить" : "направить на согласование"} можно и так):`),
         findingsList(answer.findings, { empty: "Замечаний нет: ответ обращается к автору, называет меру и срок." }),
       );
     } catch (error) {
@@ -296,7 +306,7 @@ export function draftForm(c, ctx) {
     const detail = await api("POST", `/api/v1/cases/${c.case_id}/drafts`, {
       body: { text: body, kind, attachments },
     });
-    ctx.applied(detail, "Проект ответа направлен на согласование ответственному исполнителю.");
+    ctx.applied(detail, approving ? approval.done : "Проект ответа направлен на согласование ответственному исполнителю.");
   });
   return form;
 }

@@ -19,8 +19,24 @@ export function focusFlash() {
   flash.focus();
 }
 
+// The window's title is the view's, with the number of unread alerts in front («(2) Входящие —
+// Отклик»), so a tab in the background shows there is something new.
+let viewTitle = "Отклик";
+let unread = 0;
+
+function paintTitle() {
+  document.title = unread ? `(${unread}) ${viewTitle}` : viewTitle;
+}
+
 export function setTitle(text) {
-  document.title = text ? `${text} — Отклик` : "Отклик";
+  viewTitle = text ? `${text} — Отклик` : "Отклик";
+  paintTitle();
+}
+
+/** The number of unread alerts (alerts.js) the title shows; 0 shows none. */
+export function setUnread(count) {
+  unread = count;
+  paintTitle();
 }
 
 /** Focus the view's heading, so keyboard and screen-reader users start at the new content. */

@@ -25,7 +25,8 @@ function currentMonth() {
   return `${get("year")}-${get("month")}`;
 }
 
-function monthTitle(value) {
+/** "Декабрь 2026" of "2026-12". */
+export function monthTitle(value) {
   const [year, month] = value.split("-").map(Number);
   return `${MONTHS[month - 1]} ${year}`;
 }

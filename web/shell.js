@@ -1,6 +1,8 @@
-// The top bar (who is signed in, the working-time line, sign-out) and the sign-in form.
+// The top bar (who is signed in, the working-time line, sign-out) and the sign-in form; the
+// alerts of new and due work (alerts.js) run while somebody is signed in.
 // After signing in, `ctx.route()` shows the view of the address.
 
+import { startAlerts, stopAlerts } from "./alerts.js";
 import { ApiError, api, session } from "./api.js";
 import { append, clear, h } from "./dom.js";
 import { paintClock } from "./countdown.js";
@@ -15,7 +17,10 @@ export function renderShell(ctx) {
   const header = document.getElementById("topbar");
   clear(header);
   header.hidden = !me;
-  if (!me) return;
+  if (!me) {
+    stopAlerts();
+    return;
+  }
   const dept = me.department ? ` · ${departmentName(me.department)}` : "";
   append(header, [
     h(
@@ -24,7 +29,13 @@ export function renderShell(ctx) {
       h("a", { href: "#/", class: "brand-name" }, "Отклик"),
       h("span", { class: "brand-sub" }, "ответы на сообщения граждан"),
     ),
-    h("nav", { "aria-label": "Разделы" }, h("a", { href: "#/" }, "Входящие")),
+    h(
+      "nav",
+      { "aria-label": "Разделы" },
+      h("a", { href: "#/" }, "Входящие"),
+      // the head of district's overview (and the responsible executor's): who may read reports
+      ["head", "responsible"].includes(me.role) ? h("a", { href: "#/dashboard" }, "Сводка") : null,
+    ),
     h("p", { id: "work-clock", class: "work-clock", "aria-live": "off" }),
     h(
       "div",
@@ -35,6 +46,7 @@ export function renderShell(ctx) {
     h("button", { type: "button", class: "secondary", id: "logout", onclick: () => logout(ctx) }, "Выйти"),
   ]);
   paintClock();
+  startAlerts(ctx, me.login);
 }
 
 /** The token is gone or refused: forget the official and show the sign-in form. */
@@ -103,6 +115,7 @@ export function renderLogin(ctx, message) {
 }
 
 async function logout(ctx) {
+  stopAlerts(); // a reading sent while the token is revoked would end the session a second time
   try {
     await api("POST", "/api/v1/auth/logout");
   } catch {

@@ -22,6 +22,7 @@ locals {
     MAIL_SENDER             = var.mail_sender
     MONITORING_BASE_URL     = var.monitoring_base_url
     STAFF_PAGE_URL          = var.staff_page_url
+    OWN_PAGES               = var.own_pages
     REPEAT_WINDOW_DAYS      = tostring(var.repeat_window_days)
     POWERTOOLS_SERVICE_NAME = "otklik"
     POWERTOOLS_LOG_LEVEL    = "INFO"

@@ -58,6 +58,13 @@ variable "staff_page_url" {
   default = ""
 }
 
+# The administration's own pages (clause 15's fallback): links separated by spaces, a VK page by
+# its number, e.g. "https://vk.com/club170171414 https://t.me/zudilovo_adm".
+variable "own_pages" {
+  type    = string
+  default = ""
+}
+
 variable "repeat_window_days" {
   type    = number
   default = 30

@@ -1,4 +1,4 @@
-"""StaffApiFunction: login, the inbox, the case view, triage and the publication record."""
+"""StaffApiFunction: login, the inbox, the case view, triage, notes and the publication record."""
 
 from dataclasses import replace
 
@@ -13,6 +13,7 @@ from otklik.entrypoints.schemas import (
     CuratorDecisionIn,
     LoginIn,
     ManualMessageIn,
+    NoteIn,
     NoticeIn,
     PublicationIn,
     TriageIn,
@@ -20,7 +21,7 @@ from otklik.entrypoints.schemas import (
 )
 from otklik.entrypoints.views import case_summary, notice_view
 from otklik.entrypoints.yandex import both_clouds
-from otklik.service import cases, inbox, reports, signin
+from otklik.service import cases, dashboard, inbox, reports, signin
 
 app = http.resolver()
 logger = Logger(service="otklik-signin")
@@ -192,6 +193,15 @@ def publication(case_id: str):
     return http.case_reply(case, d, actor)
 
 
+@app.post("/api/v1/cases/<case_id>/notes")
+def note(case_id: str):
+    d = deps()
+    actor = http.caller(app, d)
+    body = http.parse(app, NoteIn)
+    case = cases.add_note(d, actor, case_id, text=body.text, now=http.now())
+    return http.case_reply(case, d, actor, 201)
+
+
 @app.get("/api/v1/reports/monthly")
 def monthly_report():
     d = deps()
@@ -202,20 +212,10 @@ def monthly_report():
     month, fmt = reports.report_query(q, current, d)
     report = reports.build_monthly(d, month, current)
     if fmt == "csv":
-        return Response(
-            200,
-            "text/csv; charset=utf-8",
-            reports.to_csv(report).encode(),
-            headers=_attachment(f"otklik-{month}.csv"),
-        )
+        return _download(f"otklik-{month}.csv", reports.to_csv(report).encode())
     breach_list = reports.build_breaches(d, month, current)
     if fmt == "xlsx":
-        return Response(
-            200,
-            XLSX,
-            reports.to_xlsx(report, breach_list),
-            headers=_attachment(f"otklik-{month}.xlsx"),
-        )
+        return _download(f"otklik-{month}.xlsx", reports.to_xlsx(report, breach_list))
     names = {x.id: x.name for x in d.directory.departments()}
     return Response(
         200, "text/html; charset=utf-8", reports.to_html(report, breach_list, d.display_tz, names)
@@ -231,20 +231,41 @@ def breach_report():
     current = http.now()
     month, fmt = reports.report_query(q, current, d)
     breach_list = reports.build_breaches(d, month, current)
-    if q.get("format") and fmt == "html":  # the page; JSON by default
-        page = reports.to_breaches_html(d, month, breach_list, d.display_tz, now=current)
-        return Response(200, "text/html; charset=utf-8", page)
-    return http.json_response(
-        200,
-        {"month": month, "breaches": [reports.breach_view(b, d.display_tz) for b in breach_list]},
-    )
+    if not q.get("format"):  # JSON by default: the API's own reading
+        return http.json_response(
+            200,
+            {
+                "month": month,
+                "breaches": [reports.breach_view(b, d.display_tz) for b in breach_list],
+            },
+        )
+    if fmt == "csv":
+        table = reports.breaches_to_csv(d, breach_list, d.display_tz)
+        return _download(f"otklik-breaches-{month}.csv", table.encode())
+    if fmt == "xlsx":
+        book = reports.breaches_to_xlsx(d, breach_list, d.display_tz)
+        return _download(f"otklik-breaches-{month}.xlsx", book)
+    page = reports.to_breaches_html(d, month, breach_list, d.display_tz, now=current)
+    return Response(200, "text/html; charset=utf-8", page)
+
+
+@app.get("/api/v1/dashboard")
+def head_dashboard():
+    d = deps()
+    actor = http.caller(app, d)
+    board = dashboard.build_dashboard(d, actor, http.now())
+    return http.json_response(200, dashboard.dashboard_view(board, d.display_tz))
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _attachment(name: str) -> dict:
-    return {"Content-Disposition": f'attachment; filename="{name}"'}
+def _download(name: str, content: bytes) -> Response:
+    """A report file to save: CSV or XLSX by its name."""
+    kind = "text/csv; charset=utf-8" if name.endswith(".csv") else XLSX
+    return Response(
+        200, kind, content, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @both_clouds

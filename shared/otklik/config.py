@@ -190,6 +190,10 @@ class Settings:
     # Where officials open the staff page (STAFF_PAGE_URL, e.g. https://otklik.example.org/):
     # the letters link to each case there; without it they name the case instead.
     staff_page_url: str | None = None
+    # The administration's own pages (OWN_PAGES: their links, separated by commas or spaces,
+    # e.g. "https://vk.com/club170171414, https://t.me/zudilovo_adm"): where clause 15 allows
+    # an answer that cannot go in the post's thread. Kept as `links.page_key` gives them.
+    own_pages: frozenset[str] = frozenset()
 
     def endpoint(self, service: str) -> str | None:
         """The endpoint of `service` ("dynamodb", "sqs", "ses", "s3")."""
@@ -233,6 +237,7 @@ class Settings:
             s3_endpoint_url=_optional("S3_ENDPOINT_URL"),
             index_projection=_projection(env("INDEX_PROJECTION")),
             staff_page_url=_optional("STAFF_PAGE_URL"),
+            own_pages=own_pages(env("OWN_PAGES") or ""),
         )
 
     @property
@@ -270,6 +275,22 @@ def attachments_origin(
 
 def _optional(name: str) -> str | None:
     return (os.environ.get(name) or "").strip() or None
+
+
+def own_pages(value: str) -> frozenset[str]:
+    """OWN_PAGES as page keys; a link that names no page stops the start, saying which."""
+    from otklik.domain.links import page_key
+
+    keys = set()
+    for link in value.replace(",", " ").split():
+        try:
+            key = page_key(link)
+        except ValueError:
+            key = None
+        if key is None:
+            raise SettingsError(f"OWN_PAGES: {link!r} is not a link to a page or account")
+        keys.add(key)
+    return frozenset(keys)
 
 
 def _projection(value: str | None) -> str:

@@ -16,7 +16,7 @@ expect = sync_api.expect
 pytestmark = pytest.mark.usefixtures("consumers_never_fail")
 
 
-def test_a_png_attached_on_the_draft_form_is_uploaded_listed_and_submitted(
+def test_a_png_attached_on_the_draft_form_is_uploaded_submitted_and_kept_on_rework(
     staff, client, local_system, message
 ):
     reply = client.deliver(message())
@@ -61,6 +61,25 @@ def test_a_png_attached_on_the_draft_form_is_uploaded_listed_and_submitted(
     assert attachment["name"] == "яма-засыпана.png" and attachment["key"].startswith(
         f"cases/{case_id}/"
     )
+
+    # Returned for rework, the draft comes back with its photo: resubmitted, the photo goes too.
+    resp = staff("resp")
+    resp.open_case(case_id)
+    reject = resp.form("reject_draft")
+    reject.get_by_label("Что исправить").fill("Укажите, когда засыпали.")
+    reject.get_by_role("button", name="Вернуть на доработку").click()
+    expect(resp.status).to_have_text("В работе")
+    roads.refresh()
+    again = roads.form("submit_draft")
+    expect(again.locator(".rework-note")).to_contain_text("Укажите, когда засыпали.")
+    kept = again.locator(".attached-file:not(.pending)")
+    expect(kept).to_have_count(1)
+    expect(kept).to_contain_text("яма-засыпана.png")
+    again.get_by_role("button", name="Направить на согласование").click()
+    expect(roads.status).to_have_text("На согласовании")
+    drafts = client.get(f"/api/v1/cases/{case_id}", as_="roads")["drafts"]
+    assert len(drafts) == 2
+    assert [a["key"] for a in drafts[-1]["attachments"]] == [attachment["key"]]
 
 
 def test_the_pages_csp_lets_it_post_files_to_the_storage_and_nowhere_else(local_system, base_url):

@@ -342,10 +342,12 @@ def test_a_joint_answer_collects_each_departments_contribution_and_is_written_by
     )
     assert reply.status == 201, reply.body
     draft_id = reply["draft_id"]
-    reply = client.post(f"/api/v1/cases/{case_id}/drafts/{draft_id}/approve", as_="resp")
-    assert reply.status == 200, reply.body
+    # he approves drafts (clause 12): his own goes to the curator as he submits it
     assert reply["status"] == "curator_review"
     assert draft(reply.body, draft_id)["author"] == "resp"
+    assert [e["action"] for e in reply["timeline"][-2:]] == ["draft_submitted", "draft_approved"]
+    again = client.post(f"/api/v1/cases/{case_id}/drafts/{draft_id}/approve", as_="resp")
+    assert again.status == 409, again.body
 
 
 # -- routing -----------------------------------------------------------------------------------

@@ -2,14 +2,17 @@
 
 Clause 20: on a flagged message the closing decisions are the main buttons and no department is
 ticked; every closing decision (return to the curator, not processable) is asked again in the
-page and nothing is sent until it is confirmed. The inbox: the viewer's own deadline with the
-most urgent one under it, a «Чей ход» column, a search, closed cases hidden until «Показать
-закрытые», and a title of topic, place, author and the first words of the text.
+page and nothing is sent until it is confirmed; a threat to an official reaches the head of
+district at once (clause 24), by letter and on the case. The inbox: the viewer's own deadline
+with the most urgent one under it, a «Чей ход» column, a search, closed cases hidden until
+«Показать закрытые», and a title of topic, place, author and the first words of the text.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.request
 import uuid
 
 import pytest
@@ -121,6 +124,33 @@ def test_a_closing_decision_is_asked_again_and_sends_nothing_until_confirmed(
     refuse.get_by_role("button", name="Да, не подлежит обработке").click()
     expect(tech.status).to_have_text("Не подлежит обработке")
     assert len(sent) == 2
+
+
+def test_a_threat_to_an_official_reaches_the_head_at_once_by_letter_and_on_the_page(
+    staff, client, local_system, message, base_url
+):
+    threat = message(text="Спалю твою дачу, глава, если дорогу не сделаете!", importance="low")
+    case_id = deliver(client, local_system, threat)
+    local_system.drain()  # the letters go out
+
+    head = staff("head")
+    head.open_case(case_id)
+    expect(head.page.locator(".warning", has_text="Доложено главе района (п. 24)")).to_contain_text(
+        "угроза должностному лицу или его семье"
+    )
+    with urllib.request.urlopen(f"{base_url}/mail/api", timeout=30) as reply:
+        letters = json.load(reply)
+    [letter] = [
+        m
+        for m in letters
+        if "head@otklik.local" in m["destinations"]["ToAddresses"]
+        and threat["url"] in m["body"]
+        and m["subject"].startswith("Доклад главе района: угроза должностному лицу")
+    ]
+    words = client.get(f"/api/v1/cases/{case_id}", as_="head")["flag_words"]["threat"]
+    assert words and all(f"«{w}»" in letter["body"] for w in words)
+    assert "сообщите в полицию" in letter["body"]
+    assert f"#/case/{case_id}" in letter["body"]  # a link to the case
 
 
 # ------------------------------------------------------------------ the inbox -----------------

@@ -241,8 +241,17 @@ def test_a_case_goes_from_intake_to_a_published_answer_across_three_logins(
     expect(tech.status).to_have_text("Согласовано, к публикации")
     publication = tech.form("publish")
     expect(publication.locator(".draft-text")).to_contain_text("МУП «Дорожник»")
+    link = publication.get_by_label("Ссылка на опубликованный ответ")
+    # clause 15: not some other page, and not the citizen's post itself
+    for elsewhere in ("https://vk.com/wall-1_2?reply=3", post["url"]):
+        link.fill(elsewhere)
+        publication.get_by_role("button", name="Записать публикацию").click()
+        expect(publication.get_by_role("alert")).to_contain_text(
+            "Ответ публикуется в той же ветке, что и сообщение"
+        )
+        expect(tech.status).to_have_text("Согласовано, к публикации")
     published_url = post["url"].split("?")[0] + "?reply=999"
-    publication.get_by_label("Ссылка на опубликованный ответ").fill(published_url)
+    link.fill(published_url)
     publication.get_by_role("button", name="Записать публикацию").click()
     expect(tech.status).to_have_text("Ответ опубликован")
     expect(tech.flash).to_contain_text("Публикация записана")
@@ -360,7 +369,7 @@ def test_a_passed_deadline_is_red_and_the_filters_find_it(staff, client, local_s
     expect(rows.and_(tech.page.locator(':not([data-status="answered"])'))).to_have_count(0)
 
 
-def test_a_joint_answer_is_rejected_and_returned_by_the_curator_on_the_page(
+def test_a_joint_answer_is_written_and_approved_by_resp_and_returned_by_the_curator_on_the_page(
     staff, client, local_system, message
 ):
     post = message(text="Размыло дорогу к котельной, трубы отопления торчат наружу.")
@@ -378,6 +387,11 @@ def test_a_joint_answer_is_rejected_and_returned_by_the_curator_on_the_page(
     expect(roads.flash).to_contain_text("Вклад отдела отправлен")
     expect(roads.form("contribute")).to_have_count(0)
     expect(roads.page.locator(".contributions")).to_contain_text("Подсыпка щебнем")
+    # the department that gave its part is not told that it is to write the answer
+    expect(roads.actions).to_contain_text(
+        "Вклад вашего отдела получен; ответственный исполнитель готовит совместный ответ."
+    )
+    expect(roads.actions).not_to_contain_text("Исполнитель готовит проект ответа.")
 
     resp = staff("resp")
     resp.open_case(case_id)
@@ -390,27 +404,12 @@ def test_a_joint_answer_is_rejected_and_returned_by_the_curator_on_the_page(
     expect(draft.get_by_label("Текст ответа")).to_have_value(
         re.compile(r"^Здравствуйте, Ирина!\n\nПодсыпка щебнем — до 5 декабря\.")
     )
-    draft.get_by_role("button", name="Направить на согласование").click()
-    expect(resp.status).to_have_text("На согласовании")
-
-    # resp sends it back with a comment: the editor comes back with the text and the comment
-    reject = resp.form("reject_draft")
-    reject.get_by_role("button", name="Вернуть на доработку").click()
-    expect(reject.get_by_role("alert")).to_contain_text("Замечания: ")
-    reject.get_by_label("Что исправить").fill("Добавьте, когда починят теплотрассу.")
-    reject.get_by_role("button", name="Вернуть на доработку").click()
-    expect(resp.status).to_have_text("В работе")
-    again = resp.form("submit_draft")
-    expect(again.locator(".rework-note")).to_contain_text("Добавьте, когда починят теплотрассу.")
-    text = again.get_by_label("Текст ответа")
-    expect(text).to_have_value(re.compile("Подсыпка щебнем"))
-    text.fill(text.input_value() + "\nТеплотрассу отремонтируют до 7 декабря.")
-    again.get_by_role("button", name="Направить на согласование").click()
-    expect(resp.status).to_have_text("На согласовании")
-    resp.form("approve_draft").get_by_role(
-        "button", name="Согласовать и направить куратору"
-    ).click()
+    # he approves drafts himself (clause 12): his own is not sent "for approval" to himself
+    expect(draft.get_by_role("button", name="Направить на согласование")).to_have_count(0)
+    draft.get_by_role("button", name="Утвердить и направить куратору").click()
+    expect(resp.flash).to_contain_text("Ответ утверждён и направлен куратору.")
     expect(resp.status).to_have_text("У куратора")
+    expect(resp.form("approve_draft")).to_have_count(0)
 
     # the curator returns it: the comment stands out, the clock of rework (T5) runs
     local_system.drain()
@@ -424,16 +423,17 @@ def test_a_joint_answer_is_rejected_and_returned_by_the_curator_on_the_page(
     curator = resp.page.locator(".drafts .comment-curator")
     expect(curator).to_contain_text("Замечание куратора")
     expect(curator).to_contain_text("Уточните адрес котельной.")
-    expect(resp.page.locator(".drafts .comment:not(.comment-curator)")).to_contain_text(
-        "Добавьте, когда починят теплотрассу."
-    )
     expect(resp.page.locator(".timers")).to_contain_text("Доработка проекта (T5)")
     expect(resp.page.locator(".events")).to_contain_text(
         "Куратор вернул ответ на доработку: Уточните адрес котельной."
     )
-    expect(resp.form("submit_draft").locator(".rework-note")).to_contain_text(
-        "Куратор вернул проект на доработку."
-    )
+    again = resp.form("submit_draft")
+    expect(again.locator(".rework-note")).to_contain_text("Куратор вернул проект на доработку.")
+    text = again.get_by_label("Текст ответа")
+    expect(text).to_have_value(re.compile("Подсыпка щебнем"))
+    text.fill(text.input_value() + "\nКотельная — ул. Садовая, 3.")
+    again.get_by_role("button", name="Утвердить и направить куратору").click()
+    expect(resp.status).to_have_text("У куратора")
 
 
 def test_routing_hints_are_shown_as_warnings_and_tech_decides(staff, client, local_system, message):

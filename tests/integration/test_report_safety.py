@@ -26,6 +26,8 @@ from otklik.bootstrap import deps
 from otklik.domain import values
 from otklik.service import cases
 from otklik.service.reports import (
+    breaches_to_csv,
+    breaches_to_xlsx,
     build_breaches,
     build_monthly,
     clean_text,
@@ -162,6 +164,16 @@ def test_formula_payloads_are_neutralised_in_the_csv(stored):
     total = table[1]
     assert total[:2] == ["Итого", MONTH] and int(total[2]) == report.total.received
 
+    _, breach_list = reports()
+    listed = csv_rows(breaches_to_csv(deps(), breach_list, BARNAUL))
+    assert {"'" + stored["ids"][p] for p in PAYLOADS} <= {r[0] for r in listed}
+    assert {"'" + p for p in PAYLOADS} <= {r[1] for r in listed}
+    assert not [cell for row in listed for cell in row if cell.startswith(FORMULA_START)]
+    breach_book = workbook(breaches_to_xlsx(deps(), breach_list, BARNAUL))
+    ids = {c.value: c for c in breach_book["Нарушения"]["A"] if c.row > 1}
+    assert all(ids[stored["ids"][p]].data_type == "s" for p in PAYLOADS)
+    assert "<f>" not in sheet_xml(breaches_to_xlsx(deps(), breach_list, BARNAUL))
+
 
 def test_a_department_named_like_a_formula_is_inert_too(stored):
     report, breach_list = reports()
@@ -220,7 +232,12 @@ def test_control_characters_break_no_report_served(stored, handler, api_event, l
         assert answer["statusCode"] == 200, (fmt, answer["body"][:500])
     book = workbook(base64.b64decode(get("/api/v1/reports/monthly", "xlsx")["body"]))
     assert stored["dirty"]["topic"].replace("\r", "\n") in [c.value for c in book["Отчёт"]["B"]]
-    assert get("/api/v1/reports/breaches")["statusCode"] == 200
+    for fmt in (None, "html", "csv", "xlsx"):
+        answer = get("/api/v1/reports/breaches", fmt)
+        assert answer["statusCode"] == 200, (fmt, answer["body"][:500])
+    breach_book = workbook(base64.b64decode(get("/api/v1/reports/breaches", "xlsx")["body"]))
+    listed = [c.value for c in breach_book["Нарушения"]["A"]]
+    assert stored["dirty"]["external_id"].replace("\r", "\n") in listed
 
 
 def test_figures_in_the_xlsx_stay_numbers(stored):

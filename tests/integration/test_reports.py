@@ -12,6 +12,7 @@ October 2030 (Tuesday the 1st, no holidays) is used by no other test. Five messa
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -91,9 +92,7 @@ def month(aws):
     )
     draft = answer(a.case_id, executor="roads", draft_at=at(1, 9, 30), approve_at=at(1, 9, 40))
     curator(a.case_id, a.message.external_id, "draft_approved", draft, at(1, 10, 0))
-    cases.record_publication(
-        d, tech, a.case_id, url="https://vk.com/wall-7_1?reply=2", now=at(1, 10, 20)
-    )
+    cases.record_publication(d, tech, a.case_id, url=f"{a.message.url}?reply=2", now=at(1, 10, 20))
     made["A"] = a
 
     b = receive(at(1, 11, 0), topic="Транспорт")
@@ -136,9 +135,7 @@ def month(aws):
     )
     second = answer(x.case_id, executor="roads", draft_at=at(1, 16, 30), approve_at=at(1, 16, 40))
     curator(x.case_id, x.message.external_id, "draft_approved", second, at(2, 9, 30))
-    cases.record_publication(
-        d, tech, x.case_id, url="https://vk.com/wall-7_3?reply=4", now=at(2, 11, 0)
-    )
+    cases.record_publication(d, tech, x.case_id, url=f"{x.message.url}?reply=4", now=at(2, 11, 0))
     made["D"] = x
 
     e = receive(at(2, 9, 0), topic="ЖКХ")
@@ -153,14 +150,10 @@ def month(aws):
         kind="interim",
     )
     curator(e.case_id, e.message.external_id, "draft_approved", interim, at(2, 9, 20))
-    cases.record_publication(
-        d, tech, e.case_id, url="https://vk.com/wall-7_5?reply=6", now=at(2, 9, 30)
-    )
+    cases.record_publication(d, tech, e.case_id, url=f"{e.message.url}?reply=6", now=at(2, 9, 30))
     final = answer(e.case_id, executor="housing", draft_at=at(7, 10, 0), approve_at=at(7, 10, 5))
     curator(e.case_id, e.message.external_id, "draft_approved", final, at(7, 10, 10))
-    cases.record_publication(
-        d, tech, e.case_id, url="https://vk.com/wall-7_5?reply=7", now=at(7, 10, 20)
-    )
+    cases.record_publication(d, tech, e.case_id, url=f"{e.message.url}?reply=7", now=at(7, 10, 20))
     made["E"] = e
     return made
 
@@ -404,7 +397,7 @@ def t2_month(aws):
     )
     curator(late.case_id, late.message.external_id, "draft_approved", draft, july(3, 9, 20))
     cases.record_publication(
-        d, tech, late.case_id, url="https://vk.com/wall-7_9?reply=10", now=july(3, 9, 30)
+        d, tech, late.case_id, url=f"{late.message.url}?reply=10", now=july(3, 9, 30)
     )
     left = receive(july(1, 10, 0), topic="ЖКХ")
     cases.triage(
@@ -520,3 +513,55 @@ def test_the_breach_report_has_a_page_with_names(t2_month, handler, api_event, l
     assert as_json["statusCode"] == 200
     listed = json.loads(as_json["body"])["breaches"]
     assert any(b["case_id"] == t2_month["L"].case_id and b["timer"] == "answer_due" for b in listed)
+
+
+def test_the_breach_report_downloads_as_csv_and_xlsx_with_names_and_local_times(
+    t2_month, handler, api_event, lambda_context
+):
+    staff_api = handler("staff_api")
+    login = api_event("POST", "/api/v1/auth/login", {"login": "head", "password": "demo"})
+    token = json.loads(staff_api(login, lambda_context)["body"])["token"]
+    departments, staff = names_of_directory()
+    late = t2_month["L"]
+    due = late.timers["answer_due"].due.astimezone(BARNAUL)
+
+    def get(fmt: str) -> dict:
+        event = api_event(
+            "GET",
+            "/api/v1/reports/breaches",
+            headers={"authorization": f"Bearer {token}"},
+            query={"month": JULY, "format": fmt},
+        )
+        answer = staff_api(event, lambda_context)
+        assert answer["statusCode"] == 200, answer["body"][:300]
+        return answer
+
+    as_csv = get("CSV")
+    assert as_csv["headers"]["Content-Type"] == "text/csv; charset=utf-8"
+    assert as_csv["headers"]["Content-Disposition"] == (
+        f'attachment; filename="otklik-breaches-{JULY}.csv"'
+    )
+    text = (
+        base64.b64decode(as_csv["body"]).decode() if as_csv["isBase64Encoded"] else as_csv["body"]
+    )
+    table = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert table[0][:5] == ["Сообщение", "Тема", "Срок", "Наступил", "Зафиксировано"]
+    (t2_row,) = [
+        r for r in table if r[0] == late.message.external_id and r[2] == "публикация ответа (T2)"
+    ]
+    assert t2_row[3] == f"{due:%d.%m.%Y %H:%M}"  # local wall time, not UTC ISO
+    assert staff["resp"] in t2_row[6] and "resp" not in t2_row[6].split()
+    assert departments["roads"] in t2_row[7]
+
+    as_xlsx = get("xlsx")
+    assert as_xlsx["headers"]["Content-Disposition"].endswith(f'otklik-breaches-{JULY}.xlsx"')
+    book = load_workbook(io.BytesIO(base64.b64decode(as_xlsx["body"])))
+    assert book.sheetnames == ["Нарушения"]
+    (row,) = [
+        r
+        for r in book["Нарушения"].iter_rows(min_row=2)
+        if r[0].value == late.message.external_id and r[2].value == "публикация ответа (T2)"
+    ]
+    assert row[3].value == due.replace(tzinfo=None) and row[3].is_date
+    assert row[6].value == staff["resp"]
+    assert row[7].value == departments["roads"]

@@ -76,6 +76,7 @@ ENVIRONMENT_REFS = {  # variable -> what it must !Ref
     "MAIL_SENDER": "MailSender",
     "MONITORING_BASE_URL": "MonitoringBaseUrl",
     "REPEAT_WINDOW_DAYS": "RepeatWindowDays",
+    "OWN_PAGES": "OwnPages",
 }
 # Read by config.py but given by the Lambda runtime (region) or only by the local run (endpoint).
 NOT_FROM_TEMPLATE = {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL"}
@@ -355,7 +356,7 @@ def test_idempotency_keys_expire_on_the_models_ttl_attribute():
 
 
 # Settings with a fixed set of values get one of them from the recording below; the rest "1".
-_ONE_OF = {"INDEX_PROJECTION": "ALL"}
+_ONE_OF = {"INDEX_PROJECTION": "ALL", "OWN_PAGES": "https://vk.com/club1"}
 
 
 class _RecordingEnviron(dict):
@@ -528,6 +529,7 @@ def offline_settings(monkeypatch):
     for name in ENVIRONMENT_REFS:
         monkeypatch.setenv(name, f"test-{name.lower()}")
     monkeypatch.setenv("REPEAT_WINDOW_DAYS", "30")
+    monkeypatch.setenv("OWN_PAGES", "https://vk.com/club1")
     monkeypatch.setenv("DISPLAY_TIMEZONE", "Asia/Barnaul")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")

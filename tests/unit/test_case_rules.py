@@ -185,6 +185,11 @@ OPS: dict[str, tuple[Action, str, Op]] = {
             policy=x.policy,
         ),
     ),
+    "add_note": (
+        Action.ADD_NOTE,
+        "tech",
+        lambda c, a, x: c.add_note(a, text="Позвонили в МУП.", now=x.now),
+    ),
 }
 
 OPEN = frozenset(
@@ -221,6 +226,7 @@ RECORDED_FROM: dict[str, frozenset[Status]] = {
     "report_significance": frozenset(Status),  # clause 24: whenever it turns out
     "escalate": OPEN,  # clauses 21-22: on a timer still running
     "publication_failed": frozenset({Status.APPROVED}),  # clause 15: a person publishes instead
+    "add_note": frozenset(Status),  # the desk's own remark, at any step, closed cases too
 }
 
 ROLE_ACTOR = {
@@ -249,6 +255,7 @@ OP_SCENARIO = {
     "withdraw": "in_work",
     "report_significance": "received",
     "escalate": "in_work",
+    "add_note": "answered",
 }
 
 
@@ -346,8 +353,8 @@ def test_an_operation_succeeds_from_every_state_that_allows_it(build, ctx, statu
 
 def test_the_transition_matrix_covers_every_state_and_every_transition():
     assert set(STATUS_SCENARIO.values()) <= set(SCENARIOS)
-    # escalation and the report to the head (clause 24) are records, not state transitions
-    assert set(ALLOWED_FROM) == set(OPS) - {"escalate", "report_significance"}
+    # escalation, the report to the head (clause 24) and notes are records, not transitions
+    assert set(ALLOWED_FROM) == set(OPS) - {"escalate", "report_significance", "add_note"}
 
 
 def test_the_domain_s_transition_table_is_the_regulation_s_flow():
@@ -381,6 +388,8 @@ def test_the_permission_table_follows_the_regulation():
         Action.ROUTE: {Role.SYSTEM},
         Action.ESCALATE: {Role.SYSTEM},
         Action.VIEW_REPORTS: {Role.RESPONSIBLE, Role.HEAD},
+        # the desk's internal notes: every official of the administration who sees the case
+        Action.ADD_NOTE: {Role.TECHNICAL, Role.RESPONSIBLE, Role.EXECUTOR, Role.HEAD},
     }
 
 
@@ -742,6 +751,7 @@ PAGE_ACTIONS: dict[Action, tuple[str, ...]] = {
     Action.CURATOR_DECIDE: ("curator_approve", "curator_return"),
     Action.PUBLISH: ("publish",),
     Action.WITHDRAW: ("withdraw",),
+    Action.ADD_NOTE: ("add_note",),
 }
 STAFF = ("tech", "resp", "roads", "housing", "head", "curator", "system")
 
@@ -785,7 +795,8 @@ def test_allowed_actions_offers_nothing_to_a_curator_of_another_message(
 
 def test_allowed_actions_follows_the_flow_for_the_usual_people(build, actors):
     def allowed(scenario, who):
-        return set(build(scenario).allowed_actions(actors[who]))
+        # a note may be added by every official who sees the case, at any step
+        return set(build(scenario).allowed_actions(actors[who])) - {Action.ADD_NOTE}
 
     assert allowed("received", "tech") == {Action.TRIAGE, Action.WITHDRAW}
     assert allowed("in_work", "roads") == {Action.SUBMIT_DRAFT}

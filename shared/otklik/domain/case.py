@@ -19,6 +19,7 @@ from enum import StrEnum
 from otklik.domain import events as ev
 from otklik.domain import transitions
 from otklik.domain.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
+from otklik.domain.links import answer_place
 from otklik.domain.policy import Deadline, SlaPolicy
 from otklik.domain.roles import SYSTEM_ACTOR, Action, Actor, Role
 from otklik.domain.states import (
@@ -41,6 +42,7 @@ from otklik.domain.values import (
     Escalation,
     Finding,
     Message,
+    Note,
     PostCopy,
     Publication,
     PublicationFailure,
@@ -52,6 +54,7 @@ from otklik.domain.values import (
 # A detection time typed in by hand may run a little ahead of our clock (the monitoring
 # system's clock, rounding to the minute); more than this is a typing mistake.
 DETECTION_CLOCK_SKEW = timedelta(minutes=5)
+NOTE_MAX_LENGTH = 4000  # characters of an internal note: a few paragraphs, not a document
 
 # What stands in the place of a citizen's personal data once the retention period has passed.
 RETENTION_MARKER = "[удалено по сроку хранения]"
@@ -65,7 +68,7 @@ ERASED_FIELDS = (
     "message.text",
     "message.attachments",
     "publications.original",
-    "author name in drafts, contributions and publications",
+    "author name in drafts, contributions, notes and publications",
 )
 
 
@@ -98,6 +101,7 @@ class Case:
     timeline: list[TimelineEntry] = field(default_factory=list)
     escalations: list[Escalation] = field(default_factory=list)
     publications: list[Publication] = field(default_factory=list)  # proof of each publication
+    notes: list[Note] = field(default_factory=list)  # the desk's internal notes, oldest first
     publication_failure: PublicationFailure | None = None  # the adapter gave up; publish by hand
     anonymised_at: datetime | None = None  # the citizen's personal data replaced (retention)
     events: list[ev.Event] = field(default_factory=list, compare=False)
@@ -263,6 +267,22 @@ class Case:
         )
         self._bump()
 
+    def add_note(self, actor: Actor, *, text: str, now: datetime) -> Note:
+        """An internal note for colleagues (who called whom, what the road service promised):
+        kept with the case and in the audit trail, never sent out."""
+        self._check(Step.ADD_NOTE, actor)
+        text = _required_text(text, "text", "Текст заметки не может быть пустым.")
+        if len(text) > NOTE_MAX_LENGTH:
+            raise InvalidInput(
+                f"Заметка длиннее {NOTE_MAX_LENGTH} символов: сократите её.",
+                {"text": "слишком длинный текст"},
+            )
+        note = Note(note_id=new_id(), author=actor.login, text=text, at=now)
+        self.notes.append(note)
+        self._raise(actor, ev.NoteAdded(self.case_id, now, note.note_id))
+        self._bump()
+        return note
+
     def submit_draft(
         self,
         actor: Actor,
@@ -299,6 +319,11 @@ class Case:
         self._raise(actor, ev.DraftSubmitted(self.case_id, now, draft.draft_id, kind, actor.login))
         self._bump()
         return draft
+
+    def approves_own_draft(self, actor: Actor) -> bool:
+        """Clause 12: the responsible executor approves drafts, so a draft he wrote himself (the
+        joint answer, clause 17) is approved as he submits it, not sent to himself."""
+        return transitions.refusal(self, actor, Step.APPROVE_DRAFT) is None
 
     def advise_on_draft(
         self,
@@ -459,10 +484,11 @@ class Case:
         now: datetime,
         policy: SlaPolicy,
         receipt: Receipt | None = None,
+        in_thread: bool | None = None,
     ) -> None:
         """The approved answer is published and its link recorded, with a proof of publication:
         a copy of the original post and of the reply (and the network's answer, if the system
-        posted it).
+        posted it; else `in_thread`, where a person said it was).
 
         A final answer closes the case; an interim one meets T2 and starts T7 for the final.
         """
@@ -488,7 +514,7 @@ class Case:
                 original=PostCopy(m.url, m.text, m.author, m.detected_at, m.attachments),
                 response_id=receipt.response_id if receipt else None,
                 method=receipt.method if receipt else None,
-                in_thread=receipt.in_thread if receipt else None,
+                in_thread=receipt.in_thread if receipt else in_thread,
             )
         )
         self.publication_failure = None
@@ -502,6 +528,35 @@ class Case:
             self._close(Status.ANSWERED, now, None)
         self._raise(actor, ev.AnswerPublished(self.case_id, now, draft.draft_id, draft.kind, url))
         self._bump()
+
+    def record_published_link(
+        self,
+        actor: Actor,
+        *,
+        url: str,
+        own_pages: frozenset[str],
+        now: datetime,
+        policy: SlaPolicy,
+    ) -> None:
+        """Clause 15 by hand: the technical executor posted the answer and records its link. It
+        must be in the post's own thread, or, where that is technically impossible, on one of
+        the administration's own pages (`links.page_key` of each)."""
+        self._check(Step.PUBLISH, actor)
+        url = _required_text(url, "url", "Укажите ссылку на опубликованный ответ.")
+        try:
+            place = answer_place(self.message.url, url, own_pages)
+        except ValueError:
+            raise InvalidInput(
+                "Ссылка должна начинаться с https://", {"url": "неверная ссылка"}
+            ) from None
+        if place is None:
+            raise InvalidInput(
+                "Ответ публикуется в той же ветке, что и сообщение, или — если там ответить "
+                "технически невозможно — на странице администрации. Укажите ссылку на сам "
+                "ответ: эта ведёт в другое место.",
+                {"url": "не та ветка и не страница администрации"},
+            )
+        self.publish(actor, url=url, now=now, policy=policy, in_thread=place == "thread")
 
     def publication_failed(
         self, actor: Actor, *, draft_id: str, reason: str, now: datetime
@@ -662,6 +717,9 @@ class Case:
         for contribution in self.contributions.values():
             if contribution.text:
                 contribution.text = _without_names(contribution.text, names)
+        self.notes = [
+            Note(n.note_id, n.author, _without_names(n.text, names), n.at) for n in self.notes
+        ]
         self.publications = [replace_publication(p, names) for p in self.publications]
         self.anonymised_at = now
         self._raise(

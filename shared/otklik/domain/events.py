@@ -113,6 +113,14 @@ class ContributionSubmitted(Event):
 
 
 @dataclass(frozen=True)
+class NoteAdded(Event):
+    action = "note_added"
+    detail_fields = ("note_id",)
+
+    note_id: str = ""
+
+
+@dataclass(frozen=True)
 class DraftSubmitted(Event):
     action = "draft_submitted"
     detail_fields = ("draft_id", "kind")

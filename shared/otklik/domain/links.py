@@ -148,3 +148,99 @@ def thread_key(url: str) -> str:
 def author_key(message) -> str:
     """One author on one network (clause 18: "the same author")."""
     return f"{message.network}:{message.author.id}"
+
+
+# -- where an answer was published (clause 15) --------------------------------------------------
+
+# A VK object with comments: a wall post, a board topic, a photo, a video, a clip.
+_VK_OBJECT = re.compile(r"(wall|topic|photo|video|clip)(-?\d+)_(\d+)")
+_VK_NUMBERED_PAGE = re.compile(r"(club|public|event|id)(\d+)")
+
+
+def _vk(path: str, query: str) -> tuple[str | None, str | None]:
+    """(discussion, page) of a VK link: `wall-1_2`, also inside `?w=`/`?z=`; `club1`, `id5`."""
+    params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
+    for place in (path.strip("/"), params.get("w", ""), params.get("z", "")):
+        found = _VK_OBJECT.match(unquote(place).split("/")[0])
+        if found:
+            kind, owner, item = found.groups()
+            return f"{kind}{owner}_{item}", owner
+    first = path.strip("/").split("/")[0]
+    numbered = _VK_NUMBERED_PAGE.fullmatch(first)
+    if numbered:
+        kind, number = numbered.groups()
+        return None, number if kind == "id" else f"-{number}"
+    return None, first or None
+
+
+def _ok(segments: list[str]) -> tuple[str | None, str | None]:
+    """(discussion, page) of an OK link: `/group/1/topic/2`, `/profile/5/statuses/6`."""
+    if len(segments) >= 2 and segments[0] in ("group", "profile"):
+        page = "/".join(segments[:2])
+        return ("/".join(segments[:4]) if len(segments) >= 4 else None), page
+    return None, (segments[0] if segments else None)
+
+
+def _telegram(segments: list[str]) -> tuple[str | None, str | None]:
+    """(discussion, page) of a Telegram link: a chat or channel is one discussion, a reply or a
+    comment in it a message of that chat (`t.me/chat/457`, `t.me/channel/12?comment=5`)."""
+    if segments[:1] == ["s"]:  # t.me/s/<channel>: the web preview of the same channel
+        segments = segments[1:]
+    if segments[:1] == ["c"] and len(segments) >= 2:  # a private chat by its number
+        chat = f"c/{segments[1]}"
+    else:
+        chat = segments[0] if segments else None
+    return chat, chat
+
+
+def _places(url: str) -> tuple[str, str | None, str | None]:
+    """(network, discussion, page) of a link; ValueError if it is not a link."""
+    network = network_of(url)
+    parts = urlsplit(normalise_post_url(url))
+    segments = [s for s in parts.path.split("/") if s]
+    if network == "vk":
+        thread, page = _vk(parts.path, parts.query)
+    elif network == "ok":
+        thread, page = _ok(segments)
+    elif network == "telegram":
+        thread, page = _telegram(segments)
+    elif network == "instagram":
+        is_post = segments[:1] in (["p"], ["reel"]) and len(segments) >= 2
+        thread = "/".join(segments[:2]) if is_post else None
+        page = None if is_post else (segments[0] if segments else None)
+    else:  # a site's forum or comments: the site is where the conversation is
+        thread = page = parts.netloc
+    key = network if network != "web" else f"web:{parts.netloc}"
+    return (
+        key,
+        f"{key}:{thread}" if thread else None,
+        f"{key}:{page}" if page else None,
+    )
+
+
+def page_key(url: str) -> str | None:
+    """The account or page a link is on (`vk:-170171414`, `telegram:zudilovo_adm`), for the
+    administration's own pages; None for a link that names none."""
+    return _places(url)[2]
+
+
+def answer_place(post_url: str, answer_url: str, own_pages: frozenset[str]) -> str | None:
+    """Clause 15: where a published answer is, as the technical executor recorded it.
+
+    "thread" — in the same discussion as the post (a reply or comment under the same wall post,
+    topic or chat); "own_page" — on one of the administration's own pages (`own_pages`, as
+    `page_key` gives them), allowed where answering in the thread is technically impossible;
+    None — anywhere else, or the post's own link instead of the answer's. ValueError if
+    `answer_url` is not a link."""
+    network, thread, page = _places(answer_url)
+    if normalise_post_url(answer_url) == normalise_post_url(post_url):
+        return None
+    try:
+        post_network, post_thread, _ = _places(post_url)
+    except ValueError:  # a post link we cannot read: only the own pages can be told
+        post_network = post_thread = None
+    if thread is not None and network == post_network and thread == post_thread:
+        return "thread"
+    if page is not None and page in own_pages:
+        return "own_page"
+    return None

@@ -47,6 +47,7 @@ class Action(StrEnum):
     ROUTE = "route"
     ESCALATE = "escalate"
     VIEW_REPORTS = "view_reports"
+    ADD_NOTE = "add_note"  # an internal note for colleagues
 
 
 # The curator acts through the monitoring system: by callback where it integrates, otherwise the
@@ -65,6 +66,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ROUTE: frozenset({Role.SYSTEM}),
     Action.ESCALATE: frozenset({Role.SYSTEM}),
     Action.VIEW_REPORTS: frozenset({Role.RESPONSIBLE, Role.HEAD}),
+    Action.ADD_NOTE: frozenset({Role.TECHNICAL, Role.RESPONSIBLE, Role.EXECUTOR, Role.HEAD}),
 }
 
 

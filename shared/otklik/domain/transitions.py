@@ -52,6 +52,7 @@ class Step(StrEnum):
     PUBLICATION_FAILED = "publication_failed"
     WITHDRAW = "withdraw"
     ESCALATE = "escalate"
+    ADD_NOTE = "add_note"
 
 
 # A condition of a step beyond the case's state: why `actor` may not take it, or None.
@@ -78,6 +79,11 @@ def own_single_department(case: Case, actor: Actor) -> DomainError | None:
     if case.is_joint:
         return Forbidden("Совместный ответ готовит ответственный исполнитель.")
     return None
+
+
+def sees_case(case: Case, actor: Actor) -> DomainError | None:
+    """An executor acts only on a case of their department (the others see every case)."""
+    return None if case.visible_to(actor) else Forbidden("Сообщение не назначено вашему отделу.")
 
 
 def manual_case(case: Case, actor: Actor) -> DomainError | None:
@@ -183,6 +189,8 @@ TRANSITIONS: Mapping[Step, Transition] = MappingProxyType(
         ),
         # oversight (clauses 21-22): a record on a running timer of an open case
         Step.ESCALATE: Transition(Action.ESCALATE, OPEN, offered=False),
+        # the desk's own remarks on a case, at any step and after it closed
+        Step.ADD_NOTE: Transition(Action.ADD_NOTE, ANY, conditions=(sees_case,)),
     }
 )
 

@@ -127,6 +127,17 @@ class PostCopy:
 
 
 @dataclass(frozen=True)
+class Note:
+    """An official's internal note on a case, for colleagues: never sent to the curator, the
+    monitoring system or the citizen."""
+
+    note_id: str
+    author: str
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Publication:
     """Proof of publication: the original post and the published reply, kept with the case."""
 

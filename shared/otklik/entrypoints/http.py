@@ -218,8 +218,13 @@ def revoke(deps: Deps, claims: dict) -> None:
 
 def case_reply(case, deps: Deps, actor: Actor, status: int = 200, **extra) -> Response:
     """The case as the caller may see it: the answer of every staff action on a case."""
+    names = {}
+    for login in {note.author for note in case.notes}:  # read only when there are notes
+        member = deps.directory.staff(login)
+        if member is not None and member.name:
+            names[login] = member.name
     return json_response(
-        status, {**extra, **case_detail(case, deps.display_tz, deps.policy, actor)}
+        status, {**extra, **case_detail(case, deps.display_tz, deps.policy, actor, names)}
     )
 
 

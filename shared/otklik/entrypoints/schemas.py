@@ -214,5 +214,9 @@ class RejectIn(_Body):
     comment: str = Field(min_length=1, max_length=5000)
 
 
+class NoteIn(_Body):
+    text: str = Field(min_length=1, max_length=4000)  # otklik.domain.case.NOTE_MAX_LENGTH
+
+
 class PublicationIn(_Body):
     url: HttpUrl

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -70,9 +71,16 @@ def monitoring_answer(case: Case, tz: ZoneInfo) -> dict:
     return {"case_id": case.case_id, "status": case.status.value, "deadlines": deadlines}
 
 
-def case_detail(case: Case, tz: ZoneInfo, policy: SlaPolicy, actor: Actor) -> dict:
+def case_detail(
+    case: Case,
+    tz: ZoneInfo,
+    policy: SlaPolicy,
+    actor: Actor,
+    names: Mapping[str, str] | None = None,
+) -> dict:
     """The case view: the case's own values as the codec writes them, every time in the
-    officials' time zone, with the timers' terms from the policy and what `actor` may do."""
+    officials' time zone, with the timers' terms from the policy and what `actor` may do;
+    `names` are the officials' names by login, for the notes' authors."""
     doc = codec.to_plain(case, tz)
     timers = []
     for t in case.timers.values():
@@ -114,6 +122,10 @@ def case_detail(case: Case, tz: ZoneInfo, policy: SlaPolicy, actor: Actor) -> di
                 "publication_failure",
             )
         },
+        "notes": [
+            {**note, "author_name": (names or {}).get(note["author"]) or note["author"]}
+            for note in doc["notes"]
+        ],
         "contributions": [
             {k: c[k] for k in ("department", "due", "text", "author", "submitted_at")}
             for c in doc["contributions"].values()

@@ -226,6 +226,17 @@ def contribute(deps: Deps, actor: Actor, case_id: str, *, text: str, now: dateti
     )[0]
 
 
+def add_note(deps: Deps, actor: Actor, case_id: str, *, text: str, now: datetime) -> Case:
+    return change(
+        deps,
+        case_id,
+        now,
+        lambda c: c.add_note(actor, text=text, now=now),
+        actor=actor,
+        action=Action.ADD_NOTE,
+    )[0]
+
+
 def submit_draft(
     deps: Deps,
     actor: Actor,
@@ -242,7 +253,7 @@ def submit_draft(
 
     def step(case: Case):
         checks = _advice(deps, case, actor, text, kind, attachments, now)
-        return case.submit_draft(
+        draft = case.submit_draft(
             actor,
             text=text,
             kind=DraftKind(kind),
@@ -250,6 +261,9 @@ def submit_draft(
             now=now,
             checks=checks,
         )
+        if case.approves_own_draft(actor):
+            case.approve_draft(actor, draft_id=draft.draft_id, now=now, policy=deps.policy)
+        return draft
 
     case, draft = change(deps, case_id, now, step, actor=actor, action=Action.SUBMIT_DRAFT)
     return case, draft.draft_id
@@ -318,7 +332,9 @@ def record_publication(deps: Deps, actor: Actor, case_id: str, *, url: str, now:
         deps,
         case_id,
         now,
-        lambda c: c.publish(actor, url=url, now=now, policy=deps.policy),
+        lambda c: c.record_published_link(
+            actor, url=url, own_pages=deps.settings.own_pages, now=now, policy=deps.policy
+        ),
         actor=actor,
         action=Action.PUBLISH,
     )[0]

@@ -251,6 +251,8 @@ def _display(value: Cell) -> str | int | float:
         return _share(value.value)
     if isinstance(value, _Hours):
         return _hours(value.minutes)
+    if isinstance(value, _Time):
+        return "" if value.value is None else f"{value.value.astimezone(value.tz):%d.%m.%Y %H:%M}"
     return value
 
 
@@ -270,10 +272,15 @@ def csv_cell(value: object) -> object:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def to_csv(report: MonthlyReport) -> str:
+def _csv(table: list[list[Cell]]) -> str:
     out = io.StringIO()
-    csv.writer(out, delimiter=";").writerows([csv_cell(v) for v in row] for row in rows(report))
+    writer = csv.writer(out, delimiter=";")
+    writer.writerows([csv_cell(_display(v)) for v in row] for row in table)
     return "\ufeff" + out.getvalue()  # a BOM so that Excel reads the Cyrillic right
+
+
+def to_csv(report: MonthlyReport) -> str:
+    return _csv(_table(report))
 
 
 def _xlsx_put(sheet, row: int, column: int, value: Cell | None) -> None:
@@ -342,20 +349,35 @@ def to_xlsx(report: MonthlyReport, breach_list: list[Breach], tz=None) -> bytes:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "C2"
     violations = book.create_sheet("Нарушения")
-    table: list[list[Cell | None]] = [
-        [
-            "Сообщение",
-            "Тема",
-            "Срок",
-            "Наступил",
-            "Зафиксировано",
-            "Чьи часы",
-            "Ответственные",
-            "Отделы",
-        ]
-    ]
     tz = tz or report.display_tz or _DEFAULT_TZ
-    for b in listed_breaches(report, breach_list):
+    table = breach_table(
+        listed_breaches(report, breach_list), report.staff_names, report.department_names, tz
+    )
+    _breach_sheet(violations, table)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+BREACH_HEADER = [
+    "Сообщение",
+    "Тема",
+    "Срок",
+    "Наступил",
+    "Зафиксировано",
+    "Чьи часы",
+    "Ответственные",
+    "Отделы",
+]
+
+
+def breach_table(
+    listed: list[Breach], staff: dict[str, str], departments: dict[str, str], tz
+) -> list[list[Cell]]:
+    """The breaches as typed cells, a header first: officials and departments by name,
+    times in `tz`."""
+    table: list[list[Cell]] = [list(BREACH_HEADER)]
+    for b in listed:
         table.append(
             [
                 b.external_id,
@@ -364,15 +386,40 @@ def to_xlsx(report: MonthlyReport, breach_list: list[Breach], tz=None) -> bytes:
                 _Time(b.due, tz),
                 _Time(b.recorded_at, tz),
                 PARTY_RU.get(b.party, b.party),
-                BEFORE_RECEIPT_RU if b.before_receipt else _names(b.officials, report.staff_names),
-                _names(b.departments, report.department_names),
+                BEFORE_RECEIPT_RU if b.before_receipt else _names(b.officials, staff),
+                _names(b.departments, departments),
             ]
         )
-    _xlsx_rows(violations, table)
-    for cell in violations[1]:
+    return table
+
+
+def _breach_sheet(sheet, table: list[list[Cell]]) -> None:
+    from openpyxl.styles import Font
+
+    _xlsx_rows(sheet, table)
+    for cell in sheet[1]:
         cell.font = Font(bold=True)
     for column in ("D", "E"):
-        violations.column_dimensions[column].width = 17
+        sheet.column_dimensions[column].width = 17
+
+
+def _breaches_of(deps: Deps, breach_list: list[Breach], tz) -> list[list[Cell]]:
+    return breach_table(breach_list, staff_names(deps), department_names(deps), tz)
+
+
+def breaches_to_csv(deps: Deps, breach_list: list[Breach], tz) -> str:
+    """The breach report (clause 22) as CSV, cells made safe as the monthly report's."""
+    return _csv(_breaches_of(deps, breach_list, tz))
+
+
+def breaches_to_xlsx(deps: Deps, breach_list: list[Breach], tz) -> bytes:
+    """The breach report (clause 22) as one XLSX sheet: times are dates, text never a formula."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Нарушения"
+    _breach_sheet(sheet, _breaches_of(deps, breach_list, tz))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
