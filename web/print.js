@@ -6,11 +6,12 @@
 import { h } from "./dom.js";
 import { state } from "./state.js";
 
-/** «02.12.2026 15:04» now, in the server's display time zone (the browser's without a calendar). */
+/** «02.12.2026 15:04» now, in the display time zone the server names in /me (DISPLAY_TIMEZONE),
+ * as every time on the card is shown. */
 export function printedAt(now = new Date()) {
   const parts = {};
   const format = new Intl.DateTimeFormat("ru-RU", {
-    timeZone: state.calendar?.timeZone || undefined,
+    timeZone: state.me?.timezone || "Asia/Barnaul",
     year: "numeric",
     month: "2-digit",
     day: "2-digit",

@@ -22,7 +22,6 @@ export class WorkCalendar {
     const periods = data.periods || [];
     this.firstYear = data.first_year;
     this.lastYear = data.last_year;
-    this.timeZone = data.timezone; // of the times the server writes, for the page's own clock
     this.coveredFrom = data.covered_from;
     this.coveredUntil = data.covered_until;
     this.starts = new Float64Array(periods.length);

@@ -289,6 +289,11 @@ def own_pages(value: str) -> frozenset[str]:
             key = None
         if key is None:
             raise SettingsError(f"OWN_PAGES: {link!r} is not a link to a page or account")
+        if key.startswith("vk:") and not key[3:].lstrip("-").isdigit():
+            # VK post links name the wall by its number: a short name would never match one
+            raise SettingsError(
+                f"OWN_PAGES: give the VK page {link!r} by its number (https://vk.com/club123)"
+            )
         keys.add(key)
     return frozenset(keys)
 

@@ -243,12 +243,13 @@ def test_a_case_goes_from_intake_to_a_published_answer_across_three_logins(
     expect(publication.locator(".draft-text")).to_contain_text("МУП «Дорожник»")
     link = publication.get_by_label("Ссылка на опубликованный ответ")
     # clause 15: not some other page, and not the citizen's post itself
-    for elsewhere in ("https://vk.com/wall-1_2?reply=3", post["url"]):
+    for elsewhere, why in (
+        ("https://vk.com/wall-1_2?reply=3", "Ответ публикуется в той же ветке, что и сообщение"),
+        (post["url"], "Это ссылка на сообщение гражданина, а не на ответ"),
+    ):
         link.fill(elsewhere)
         publication.get_by_role("button", name="Записать публикацию").click()
-        expect(publication.get_by_role("alert")).to_contain_text(
-            "Ответ публикуется в той же ветке, что и сообщение"
-        )
+        expect(publication.get_by_role("alert")).to_contain_text(why)
         expect(tech.status).to_have_text("Согласовано, к публикации")
     published_url = post["url"].split("?")[0] + "?reply=999"
     link.fill(published_url)

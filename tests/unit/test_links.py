@@ -2,6 +2,7 @@
 
 import pytest
 
+from otklik.config import SettingsError, own_pages
 from otklik.domain.links import NETWORKS, answer_place, network_of, normalise_post_url, page_key
 
 
@@ -209,20 +210,28 @@ OWN = frozenset({"vk:-170171414", "telegram:zudilovo_adm", "ok:group/5412"})
         ("https://vk.com/wall-5_10?reply=12", "https://vk.com/wall-5_11", None),  # another post
         ("https://vk.com/wall-5_10?reply=12", "https://vk.com/wall-170171414_7", "own_page"),
         ("https://vk.com/wall-5_10?reply=12", "https://vk.com/club170171414", "own_page"),
-        ("https://vk.com/wall-5_10?reply=12", "https://vk.com/wall-5_10?reply=12", None),  # itself
+        ("https://vk.com/wall-5_10?reply=12", "https://vk.com/wall-5_10?reply=12", "the_post"),
+        ("https://vk.com/wall-5_10?reply=12", "https://m.vk.com/wall-5_10?reply=12", "the_post"),
         ("https://vk.com/wall-5_10?reply=12", "https://vk.com/durov", None),
         # OK: the same topic; Telegram: the same chat
         ("https://ok.ru/group/7/topic/8", "https://ok.ru/group/7/topic/8?commentId=2", "thread"),
         ("https://ok.ru/group/7/topic/8", "https://ok.ru/group/7/topic/9", None),
         ("https://ok.ru/group/7/topic/8", "https://ok.ru/group/5412/topic/1", "own_page"),
+        ("https://ok.ru/zudilovo/topic/8", "https://ok.ru/Zudilovo/topic/8?commentId=3", "thread"),
+        ("https://ok.ru/zudilovo/topic/8", "https://ok.ru/zudilovo/topic/9", None),
+        ("https://ok.ru/group/7/topic/8", "https://m.ok.ru/dk?st.groupId=7&st.themeId=8", "thread"),
         ("https://t.me/zudilovo_chat/456", "https://t.me/zudilovo_chat/460", "thread"),
+        ("https://t.me/zudilovo_chat/456", "https://t.me/Zudilovo_Chat/461", "thread"),
         ("https://t.me/zudilovo/45", "https://t.me/s/zudilovo/45?comment=3", "thread"),
         ("https://t.me/zudilovo_chat/456", "https://t.me/other_chat/460", None),
         ("https://t.me/zudilovo_chat/456", "https://t.me/zudilovo_adm/9", "own_page"),
         # a network's link is never an answer on another network, nor a site on another site
         ("https://vk.com/wall-5_10", "https://ok.ru/group/7/topic/8", None),
-        ("https://forum.example.ru/t/1", "https://forum.example.ru/t/1#post-5", None),  # itself
+        # a site: a comment on the same page, often known by its fragment alone
+        ("https://forum.example.ru/t/1", "https://forum.example.ru/t/1#post-5", "thread"),
         ("https://forum.example.ru/t/1", "https://forum.example.ru/t/1?page=2", "thread"),
+        ("https://forum.example.ru/t/1#c4", "https://forum.example.ru/t/1#c4", "the_post"),
+        ("https://forum.example.ru/t/1", "https://forum.example.ru/t/2", None),
         ("https://forum.example.ru/t/1", "https://evil.example/t/1", None),
     ],
 )
@@ -251,3 +260,18 @@ def test_an_answer_that_is_not_a_link_is_a_value_error(answer):
 )
 def test_a_page_is_known_by_its_number_or_name(page, key):
     assert page_key(page) == key
+
+
+@pytest.mark.parametrize(
+    "value", ["https://vk.com/zudilovo_adm", "vk.com/club1", "https://vk.com/"]
+)
+def test_an_own_page_that_could_never_match_stops_the_start(value):
+    with pytest.raises(SettingsError, match="OWN_PAGES"):
+        own_pages(value)
+
+
+def test_own_pages_are_read_by_their_keys():
+    assert own_pages("https://vk.com/public170171414, https://t.me/Zudilovo_Adm") == {
+        "vk:-170171414",
+        "telegram:zudilovo_adm",
+    }

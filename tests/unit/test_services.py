@@ -981,7 +981,6 @@ def test_a_link_recorded_by_hand_is_in_the_thread_or_on_an_own_page(url, in_thre
 @pytest.mark.parametrize(
     "url",
     [
-        URL,  # the citizen's post itself, not the answer
         "https://vk.com/wall-1_2?reply=3",  # another wall
         "https://vk.com/wall-170171414_52108",  # the administration's wall, not configured here
         "https://ok.ru/group/5412/topic/77",  # another network
@@ -997,6 +996,16 @@ def test_a_link_elsewhere_is_refused_and_the_case_stays_approved(deps, db, url):
     assert "в той же ветке" in refused.value.message
     assert db.case(case.case_id).status is Status.APPROVED
     assert db.case(case.case_id).version == case.version
+
+
+def test_the_citizens_own_post_copied_instead_of_the_answer_is_refused_as_such(deps, db):
+    case, _ = curator_approved(deps)
+
+    with pytest.raises(InvalidInput) as refused:
+        cases.record_publication(deps, who(deps, "tech"), case.case_id, url=URL, now=at(11, 35))
+
+    assert refused.value.message.startswith("Это ссылка на сообщение гражданина, а не на ответ")
+    assert db.case(case.case_id).status is Status.APPROVED
 
 
 # -- the curator's decision by callback (clauses 13-14) -------------------------------------------
@@ -1881,6 +1890,28 @@ def test_the_joint_answer_of_the_responsible_executor_is_approved_as_he_submits_
     ]
     with pytest.raises(InvalidTransition):  # nothing left for him to approve
         cases.approve_draft(deps, who(deps, "resp"), case.case_id, draft_id, at(10, 41))
+    # and nobody is asked to approve it
+    templates = [b["template"] for b in deps.bus.bodies("notification")]
+    assert "draft_to_approve" not in templates
+
+
+def test_an_executors_draft_still_asks_the_responsible_executor_to_approve_it(deps):
+    case = accepted(deps)
+    deps.bus.clear()
+
+    cases.submit_draft(
+        deps,
+        who(deps, "roads"),
+        case.case_id,
+        text=ANSWER,
+        kind="final",
+        attachments=[],
+        now=at(10, 40),
+    )
+
+    [letter] = deps.bus.bodies("notification")
+    assert letter["template"] == "draft_to_approve"
+    assert letter["recipients"]["roles"] == ["responsible"]
 
 
 def test_the_sweeper_relays_what_a_crashed_process_left_in_the_outbox(deps, db):

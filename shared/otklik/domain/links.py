@@ -165,7 +165,7 @@ def _vk(path: str, query: str) -> tuple[str | None, str | None]:
         if found:
             kind, owner, item = found.groups()
             return f"{kind}{owner}_{item}", owner
-    first = path.strip("/").split("/")[0]
+    first = path.strip("/").split("/")[0].lower()  # a short name is case-blind
     numbered = _VK_NUMBERED_PAGE.fullmatch(first)
     if numbered:
         kind, number = numbered.groups()
@@ -173,12 +173,21 @@ def _vk(path: str, query: str) -> tuple[str | None, str | None]:
     return None, first or None
 
 
-def _ok(segments: list[str]) -> tuple[str | None, str | None]:
-    """(discussion, page) of an OK link: `/group/1/topic/2`, `/profile/5/statuses/6`."""
+def _ok(segments: list[str], query: str) -> tuple[str | None, str | None]:
+    """(discussion, page) of an OK link: `/group/1/topic/2`, `/profile/5/statuses/6`, a group
+    by its short name (`/zudilovo/topic/2`), the mobile site's `/dk?st.groupId=1&st.themeId=2`."""
+    params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
+    if params.get("st.groupId"):
+        page = f"group/{params['st.groupId']}"
+        theme = params.get("st.themeId") or params.get("st.topicId")
+        return (f"{page}/topic/{theme}" if theme else None), page
     if len(segments) >= 2 and segments[0] in ("group", "profile"):
         page = "/".join(segments[:2])
         return ("/".join(segments[:4]) if len(segments) >= 4 else None), page
-    return None, (segments[0] if segments else None)
+    if len(segments) >= 3 and segments[1] in ("topic", "statuses"):
+        name = segments[0].lower()
+        return f"{name}/{segments[1]}/{segments[2]}", name
+    return None, (segments[0].lower() if segments else None)
 
 
 def _telegram(segments: list[str]) -> tuple[str | None, str | None]:
@@ -189,7 +198,7 @@ def _telegram(segments: list[str]) -> tuple[str | None, str | None]:
     if segments[:1] == ["c"] and len(segments) >= 2:  # a private chat by its number
         chat = f"c/{segments[1]}"
     else:
-        chat = segments[0] if segments else None
+        chat = segments[0].lower() if segments else None  # usernames are case-blind
     return chat, chat
 
 
@@ -201,15 +210,15 @@ def _places(url: str) -> tuple[str, str | None, str | None]:
     if network == "vk":
         thread, page = _vk(parts.path, parts.query)
     elif network == "ok":
-        thread, page = _ok(segments)
+        thread, page = _ok(segments, parts.query)
     elif network == "telegram":
         thread, page = _telegram(segments)
     elif network == "instagram":
         is_post = segments[:1] in (["p"], ["reel"]) and len(segments) >= 2
         thread = "/".join(segments[:2]) if is_post else None
         page = None if is_post else (segments[0] if segments else None)
-    else:  # a site's forum or comments: the site is where the conversation is
-        thread = page = parts.netloc
+    else:  # a site's article or forum topic: its comments are on the same page
+        thread, page = f"{parts.netloc}{parts.path}", parts.netloc
     key = network if network != "web" else f"web:{parts.netloc}"
     return (
         key,
@@ -228,13 +237,15 @@ def answer_place(post_url: str, answer_url: str, own_pages: frozenset[str]) -> s
     """Clause 15: where a published answer is, as the technical executor recorded it.
 
     "thread" — in the same discussion as the post (a reply or comment under the same wall post,
-    topic or chat); "own_page" — on one of the administration's own pages (`own_pages`, as
-    `page_key` gives them), allowed where answering in the thread is technically impossible;
-    None — anywhere else, or the post's own link instead of the answer's. ValueError if
-    `answer_url` is not a link."""
+    topic, chat or page); "own_page" — on one of the administration's own pages (`own_pages`,
+    as `page_key` gives them), allowed where answering in the thread is technically impossible;
+    "the_post" — the citizen's post itself (its link copied instead of the answer's); None —
+    anywhere else. ValueError if `answer_url` is not a link."""
     network, thread, page = _places(answer_url)
-    if normalise_post_url(answer_url) == normalise_post_url(post_url):
-        return None
+    if normalise_post_url(answer_url) == normalise_post_url(post_url) and (
+        urlsplit(answer_url.strip()).fragment == urlsplit(post_url.strip()).fragment
+    ):  # a site's comment may differ from its article by the fragment alone (#comment-5)
+        return "the_post"
     try:
         post_network, post_thread, _ = _places(post_url)
     except ValueError:  # a post link we cannot read: only the own pages can be told

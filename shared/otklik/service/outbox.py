@@ -11,7 +11,7 @@ from otklik.codec import to_plain
 from otklik.domain import events as ev
 from otklik.domain.case import Case
 from otklik.domain.roles import Role
-from otklik.domain.states import Source
+from otklik.domain.states import DraftStatus, Source
 from otklik.domain.values import new_id
 from otklik.ports import OutboxMessage
 
@@ -33,6 +33,12 @@ def _notify(
 
 def _monitoring(kind: str, event: ev.Event, **fields) -> tuple[str, dict]:
     return "monitoring", {"kind": kind, "case_id": event.case_id, **fields}
+
+
+def _awaits_approval(case: Case, draft_id: str) -> bool:
+    return any(
+        d.draft_id == draft_id and d.status is DraftStatus.INTERNAL_REVIEW for d in case.drafts
+    )
 
 
 def messages_for(event: ev.Event, case: Case) -> list[tuple[str, dict]]:
@@ -68,6 +74,8 @@ def messages_for(event: ev.Event, case: Case) -> list[tuple[str, dict]]:
         case ev.CaseReturnedToCurator():
             return [_monitoring("return_to_curator", event, reason=event.reason)]
         case ev.DraftSubmitted():
+            if not _awaits_approval(case, event.draft_id):
+                return []  # the responsible executor's own, approved as he submitted it
             return [_notify("draft_to_approve", event, roles=[Role.RESPONSIBLE])]
         case ev.DraftRejected():
             return [_notify("draft_rejected", event, logins=[event.author])]
