@@ -377,6 +377,11 @@ def test_sample_events_take_a_message_to_a_published_answer(
     assert desk.case(case_id)["status"] == "approved"
     status, published = desk.http("staff_publication", case_id=case_id)
     assert (status, published["status"]) == (200, "answered"), published
+    status, noted = desk.http("staff_note", case_id=case_id)  # a note on the closed case
+    assert (status, noted["status"]) == (201, "answered"), noted
+    assert [(n["author"], n["text"]) for n in noted["notes"]] == [
+        ("tech", json.loads(sample("staff_note")["body"])["text"])
+    ]
 
     # A joint case: roads contributes; then the curator withdraws the message.
     joint_id, joint_external_id = receive(desk, f"{tag}-joint")
@@ -427,6 +432,8 @@ def test_sample_events_take_a_message_to_a_published_answer(
     assert status == 200 and isinstance(csv, str) and csv, csv
     status, breaches = desk.http("staff_report_breaches", query={"month": month})
     assert (status, breaches["month"]) == (200, month), breaches
+    status, board = desk.http("staff_dashboard")
+    assert status == 200 and {d["department"] for d in board["departments"]} >= {"roads"}, board
 
     # A case nobody triages: the sweep at the sample's time (months later) escalates it.
     open_id, _ = receive(desk, f"{tag}-open")
