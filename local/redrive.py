@@ -220,10 +220,6 @@ def move_back(sqs, queue: str, prefix: str = DEFAULT_PREFIX) -> tuple[str, int]:
         code = error.response.get("Error", {}).get("Code", "")
         if code in ("AccessDenied", "AccessDeniedException"):
             raise
-    except (AttributeError, NotImplementedError):
-        # Not a gap of ours: an SDK without the call, or moto in this process, which raises
-        # NotImplementedError for message move tasks. The copy below does the same work.
-        pass
     moved = 0
     while True:
         letters = peek(sqs, where.dlq_url, hide_for=30)

@@ -23,9 +23,9 @@ from jsonschema import Draft202012Validator
 from local import ROOT
 from otklik import clock
 from otklik.bootstrap import deps
-from otklik.entrypoints.schemas import MessageIn
 from otklik.service import cases
 from otklik.service.reports import build_breaches
+from tests.integration.messages import vk_message
 
 BARNAUL = ZoneInfo("Asia/Barnaul")
 NOW = datetime(2031, 4, 15, 16, 0, tzinfo=BARNAUL)
@@ -44,20 +44,9 @@ def who(login: str):
 
 
 def arrived(detected: datetime, *, topic: str = "Дороги", importance: str = "medium"):
-    body = {
-        "external_id": f"dashboard-{uuid.uuid4().hex[:10]}",
-        "detected_at": detected.isoformat(),
-        "network": "vk",
-        "url": f"https://vk.com/wall-7_{uuid.uuid4().int % 10**6}",
-        "author": {"id": f"id{uuid.uuid4().int % 10**8}", "name": "Житель"},
-        "text": "Прошу ответить",
-        "topic": topic,
-        "location": "с. Берёзовка",
-        "importance": importance,
-        "curator": {"id": "c-1", "name": "Куратор"},
-    }
+    message = vk_message("dashboard", detected, topic=topic, importance=importance)
     received = detected + timedelta(minutes=5)
-    case = cases.receive_message(deps(), MessageIn.model_validate(body).to_domain(), received).case
+    case = cases.receive_message(deps(), message, received).case
     return cases.route(deps(), case.case_id, received + timedelta(minutes=1))
 
 

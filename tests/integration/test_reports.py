@@ -26,10 +26,11 @@ from openpyxl import load_workbook
 from otklik.bootstrap import deps
 from otklik.domain.policy import Deadline
 from otklik.domain.reports import percentile
-from otklik.entrypoints.schemas import ManualMessageIn, MessageIn
+from otklik.entrypoints.schemas import ManualMessageIn
 from otklik.service import cases
 from otklik.service.reports import build_breaches, build_monthly, to_csv, to_html, to_xlsx
 from otklik.service.sweep import sweep
+from tests.integration.messages import vk_message
 
 BARNAUL = ZoneInfo("Asia/Barnaul")
 MONTH = "2030-10"
@@ -40,19 +41,7 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 def receive(detected: datetime, topic: str = "Дороги"):
-    body = {
-        "external_id": f"report-{uuid.uuid4().hex[:10]}",
-        "detected_at": detected.isoformat(),
-        "network": "vk",
-        "url": f"https://vk.com/wall-7_{uuid.uuid4().int % 10**6}",
-        "author": {"id": f"id{uuid.uuid4().int % 10**8}", "name": "Житель"},
-        "text": "Прошу ответить",
-        "topic": topic,
-        "location": "с. Берёзовка",
-        "importance": "medium",
-        "curator": {"id": "c-1", "name": "Куратор"},
-    }
-    return cases.receive_message(deps(), MessageIn.model_validate(body).to_domain(), detected).case
+    return cases.receive_message(deps(), vk_message("report", detected, topic=topic), detected).case
 
 
 def who(login: str):

@@ -15,10 +15,8 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from otklik.domain.case import Case
 from otklik.domain.policy import Deadline
-from otklik.domain.reports import Breach, Figures, MonthlyReport
+from otklik.domain.reports import NO_DEPARTMENT, Breach, Figures, MonthlyReport
 from otklik.domain.states import Status
-
-NO_DEPARTMENT = "—"  # the monthly report's group of cases not (yet) given to a department
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ Pure functions, no I/O.
 from __future__ import annotations
 
 import re
-from urllib.parse import SplitResult, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 # The contract's list of networks (openapi.yaml, the monitoring system's `network` field).
 NETWORKS = ("vk", "ok", "telegram", "instagram", "web", "other")
@@ -159,9 +159,9 @@ _VK_NUMBERED_PAGE = re.compile(r"(club|public|event|id)(\d+)")
 
 def _vk(path: str, query: str) -> tuple[str | None, str | None]:
     """(discussion, page) of a VK link: `wall-1_2`, also inside `?w=`/`?z=`; `club1`, `id5`."""
-    params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
-    for place in (path.strip("/"), params.get("w", ""), params.get("z", "")):
-        found = _VK_OBJECT.match(unquote(place).split("/")[0])
+    params = dict(parse_qsl(query))
+    for place in (unquote(path.strip("/")), params.get("w", ""), params.get("z", "")):
+        found = _VK_OBJECT.match(place.split("/")[0])
         if found:
             kind, owner, item = found.groups()
             return f"{kind}{owner}_{item}", owner
@@ -176,7 +176,7 @@ def _vk(path: str, query: str) -> tuple[str | None, str | None]:
 def _ok(segments: list[str], query: str) -> tuple[str | None, str | None]:
     """(discussion, page) of an OK link: `/group/1/topic/2`, `/profile/5/statuses/6`, a group
     by its short name (`/zudilovo/topic/2`), the mobile site's `/dk?st.groupId=1&st.themeId=2`."""
-    params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
+    params = dict(parse_qsl(query))
     if params.get("st.groupId"):
         page = f"group/{params['st.groupId']}"
         theme = params.get("st.themeId") or params.get("st.topicId")

@@ -25,6 +25,8 @@ from otklik.domain.timers import Outcome
 TIMER_ORDER = tuple(Deadline)
 _DEFAULT_SPECS = {spec.deadline: spec for spec in DEFAULT_TIMERS}
 
+NO_DEPARTMENT = "—"  # the group of cases not (yet) given to a department
+
 
 @dataclass
 class TimerFigures:
@@ -183,11 +185,13 @@ def monthly(
     by_source: dict[str, list[Case]] = {}
     for case in cases:
         by_source.setdefault(case.source.value, []).append(case)
-        for department in case.departments or ("—",):
+        for department in case.departments or (NO_DEPARTMENT,):
             by_department.setdefault(department, []).append(case)
         by_topic.setdefault(case.message.topic, []).append(case)
     departments = {d: count(cs, policy, now) for d, cs in sorted(by_department.items())}
-    enough = [d for d, f in departments.items() if d != "—" and f.received >= min_for_ranking]
+    enough = [
+        d for d, f in departments.items() if d != NO_DEPARTMENT and f.received >= min_for_ranking
+    ]
     ranked = sorted(
         enough, key=lambda d: (-(departments[d].timers[Deadline.ANSWER].on_time_share or 0), d)
     )

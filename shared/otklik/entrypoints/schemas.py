@@ -10,6 +10,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from otklik.domain import values
+from otklik.domain.case import NOTE_MAX_LENGTH
 from otklik.domain.links import network_of
 
 Text = Field(min_length=1, max_length=20_000)
@@ -215,7 +216,7 @@ class RejectIn(_Body):
 
 
 class NoteIn(_Body):
-    text: str = Field(min_length=1, max_length=4000)  # otklik.domain.case.NOTE_MAX_LENGTH
+    text: str = Field(min_length=1, max_length=NOTE_MAX_LENGTH)
 
 
 class PublicationIn(_Body):

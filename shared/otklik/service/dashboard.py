@@ -23,9 +23,7 @@ from otklik.service.reports import (
     breach_view,
     build_breaches,
     build_monthly,
-    department_names,
     require_reader,
-    staff_names,
 )
 
 
@@ -39,18 +37,18 @@ def build_dashboard(deps: Deps, actor: Actor, now: datetime) -> Dashboard:
     months = dict.fromkeys([since.astimezone(calendar_tz).strftime("%Y-%m"), month])
     listed = [b for m in months for b in build_breaches(deps, m, now)]
     store = deps.store()
-    open_cases = [c for c in store.get_many(i for i, _ in store.open_case_ids()) if not c.closed]
-    names = department_names(deps)
+    open_cases = store.get_many(i for i, _ in store.open_case_ids())
+    report = build_monthly(deps, month, now, history=0)  # with the directory's names
     return Dashboard(
         day=day,
         month=month,
         now=now,
         breaches=breaches_between(listed, since, until),
         significant=significant_open(open_cases, since, until),
-        departments=department_shares(build_monthly(deps, month, now, history=0), names),
+        departments=department_shares(report, report.department_names),
         open_by_status=open_by_status(open_cases),
-        staff_names=staff_names(deps),
-        department_names=names,
+        staff_names=report.staff_names,
+        department_names=report.department_names,
     )
 
 
