@@ -138,6 +138,9 @@ def test_normalise_post_url(url, identity):
         ("https://t.me/chan/5", "https://telegram.me/chan/5/?utm_source=share#top"),
         ("https://ok.ru/group/1/topic/2", "https://www.odnoklassniki.ru/group/1/topic/2/"),
         ("https://instagram.com/p/X", "https://www.instagram.com/p/X/?igsh=MWx0&utm_medium=copy"),
+        # Instagram spells a post with its author first, too
+        ("https://instagram.com/p/DAbc1", "https://www.instagram.com/zudilovo.adm/p/DAbc1/"),
+        ("https://instagram.com/reel/C9x", "https://instagram.com/ivan_petrov/reel/C9x/?igsh=1"),
     ],
 )
 def test_one_post_spelled_twice_has_one_identity(first, second):
@@ -225,6 +228,14 @@ OWN = frozenset({"vk:-170171414", "telegram:zudilovo_adm", "ok:group/5412"})
         ("https://t.me/zudilovo/45", "https://t.me/s/zudilovo/45?comment=3", "thread"),
         ("https://t.me/zudilovo_chat/456", "https://t.me/other_chat/460", None),
         ("https://t.me/zudilovo_chat/456", "https://t.me/zudilovo_adm/9", "own_page"),
+        # Instagram: comments are under the post, spelled with its author or without
+        (
+            "https://instagram.com/p/DAbc1",
+            "https://instagram.com/zudilovo.adm/p/DAbc1/",
+            "the_post",
+        ),
+        ("https://instagram.com/ivan/p/DAbc1", "https://instagram.com/p/DAbc2", None),
+        ("https://instagram.com/p/DAbc1", "https://instagram.com/adm/p/DAbc1/c/1790", "thread"),
         # a network's link is never an answer on another network, nor a site on another site
         ("https://vk.com/wall-5_10", "https://ok.ru/group/7/topic/8", None),
         # a site: a comment on the same page, often known by its fragment alone

@@ -76,6 +76,11 @@ def network_of(url: str) -> str:
     return "web"
 
 
+# Instagram also spells a post with its author first, `/<user>/p/<code>` (and `/<user>/reel/…`):
+# the same post as `/p/<code>`, which is the one spelling kept.
+_INSTAGRAM_AUTHORED = re.compile(r"^/[A-Za-z0-9._]{1,30}/(p|reel)/([A-Za-z0-9_-]+(?:/.*)?)$")
+
+
 def normalise_post_url(url: str) -> str:
     """One spelling per post, so that a post registered twice by hand is recognised.
 
@@ -96,6 +101,8 @@ def normalise_post_url(url: str) -> str:
     if port is not None and port not in (_DEFAULT_PORTS[parts.scheme.lower()], 443):
         host = f"{host}:{port}"
     path = parts.path.rstrip("/")
+    if host == "instagram.com":
+        path = _INSTAGRAM_AUTHORED.sub(r"/\1/\2", path)  # a comment's `/c/<id>` kept
     query = _clean_query(parts.query)
     return f"https://{host}{path}" + (f"?{query}" if query else "")
 
