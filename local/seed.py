@@ -1,4 +1,4 @@
-"""The demo directory of the local run (docs/design.md): five officials, two departments, the
+"""The demo directory of the local run (docs/design.md): seven officials, two departments, the
 routing table. Exists only where the local run (or a test) seeds it; password `demo`.
 
 Idempotent: seeding twice leaves the same directory (a password hash that still checks out is
@@ -22,13 +22,16 @@ DEPARTMENTS = (
     Department("housing", "ЖКХ"),
 )
 
-# login, name, role, department
+# login, name, role, department, whether they head it (the department's other officials work on
+# the cases its head assigns them)
 STAFF = (
-    ("tech", "Ольга Викторовна Кузнецова", Role.TECHNICAL, None),
-    ("resp", "Сергей Николаевич Морозов", Role.RESPONSIBLE, None),
-    ("roads", "Андрей Петрович Васильев", Role.EXECUTOR, "roads"),
-    ("housing", "Татьяна Ивановна Лебедева", Role.EXECUTOR, "housing"),
-    ("head", "Игорь Александрович Соколов", Role.HEAD, None),
+    ("tech", "Ольга Викторовна Кузнецова", Role.TECHNICAL, None, True),
+    ("resp", "Сергей Николаевич Морозов", Role.RESPONSIBLE, None, True),
+    ("roads", "Андрей Петрович Васильев", Role.EXECUTOR, "roads", True),
+    ("housing", "Татьяна Ивановна Лебедева", Role.EXECUTOR, "housing", True),
+    ("head", "Игорь Александрович Соколов", Role.HEAD, None, True),
+    ("popov", "Дмитрий Сергеевич Попов", Role.EXECUTOR, "roads", False),
+    ("orlova", "Елена Андреевна Орлова", Role.EXECUTOR, "housing", False),
 )
 
 ROUTING = {
@@ -51,7 +54,7 @@ def seed(settings: Settings | None = None, directory: Directory | None = None) -
     directory = directory or Directory()
     for department in DEPARTMENTS:
         directory.put_department(department)
-    for login, name, role, department in STAFF:
+    for login, name, role, department, lead in STAFF:
         existing = directory.staff(login)
         password_hash = (
             existing.password_hash
@@ -65,6 +68,7 @@ def seed(settings: Settings | None = None, directory: Directory | None = None) -
             email=f"{login}@{DOMAIN}",
             password_hash=password_hash,
             department=department,
+            lead=lead,
         )
         if member != existing:
             directory.put_staff(member)

@@ -9,9 +9,10 @@ import { countdownEl, tick } from "./countdown.js";
 import { append, clear, extLink, h, safeUrl } from "./dom.js";
 import { showError } from "./forms.js";
 import { announce, focusFlash, focusHeading, root, setTitle } from "./page.js";
+import { assignmentSection } from "./assignment.js";
 import { notesSection } from "./notes.js";
 import { printButton, printHeader } from "./print.js";
-import { departmentName, state } from "./state.js";
+import { colleagueName, departmentName, state } from "./state.js";
 import { capitalize, timelinePhrase, timerTitle } from "./texts.js";
 import { parseIso, showShortTime, showTime } from "./time.js";
 import { known, name } from "./vocabulary.js";
@@ -120,6 +121,7 @@ export function renderCase(c, ctx) {
         { class: "case-side" },
         timersSection(c),
         contributionsSection(c),
+        assignmentSection(c, ctx),
         notesSection(c, ctx),
         timelineSection(c),
         escalationsSection(c),
@@ -380,7 +382,7 @@ function timelineSection(c) {
           { "data-action": e.action },
           h("time", { datetime: e.at }, showTime(e.at)),
           h("span", { class: "actor" }, actorLabel(e)),
-          h("span", { class: "what" }, timelinePhrase(e, departmentName)),
+          h("span", { class: "what" }, timelinePhrase(e, departmentName, colleagueName)),
         ),
       ),
     ),

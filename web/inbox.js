@@ -14,7 +14,7 @@ import { countdownEl, tick } from "./countdown.js";
 import { showError } from "./forms.js";
 import { root, setTitle } from "./page.js";
 import { canReadReports, reportsBlock } from "./reports.js";
-import { departmentName, state } from "./state.js";
+import { colleagueName, departmentName, state } from "./state.js";
 import { capitalize, counted, timerTitle } from "./texts.js";
 import { showTime } from "./time.js";
 import { entries, known, name } from "./vocabulary.js";
@@ -305,9 +305,10 @@ function turnCell(c) {
   const t = c.turn;
   if (!t) return "—";
   const role = capitalize(name("roles", t.role));
+  const assigned = (t.assignees || []).map(colleagueName);
   const text =
     t.role === "executor" && t.departments.length
-      ? `${role}: ${t.departments.map(departmentName).join(", ")}`
+      ? `${role}: ${t.departments.map(departmentName).join(", ")}${assigned.length ? ` (${assigned.join(", ")})` : ""}`
       : role;
   return h(
     "span",

@@ -14,6 +14,12 @@ export const state = {
 };
 
 /** A department's name from the directory the server sent with /me (its id if unknown). */
+/** An official's name by login, as /api/v1/me lists the departments' officials. */
+export function colleagueName(login) {
+  const found = (state.me?.colleagues || []).find((x) => x.login === login);
+  return found ? found.name : login;
+}
+
 export function departmentName(id) {
   const found = (state.me?.departments || []).find((d) => d.id === id);
   return found ? found.name : id;

@@ -50,7 +50,7 @@ function recordedBy(d) {
 }
 
 /** What a timeline entry says, in Russian. */
-export function timelinePhrase(entry, departmentName = (d) => d) {
+export function timelinePhrase(entry, departmentName = (d) => d, personName = (login) => login) {
   const d = entry.details || {};
   switch (entry.action) {
     case "received":
@@ -98,6 +98,12 @@ export function timelinePhrase(entry, departmentName = (d) => d) {
       return "Персональные данные автора удалены по сроку хранения";
     case "withdrawn":
       return `Куратор отозвал сообщение${d.comment ? `: ${d.comment}` : ""}${recordedBy(d)}`;
+    case "executor_assigned":
+      return `Поручено: ${personName(d.assignee)} (${departmentName(d.department)})${
+        d.previous ? `; прежде — ${personName(d.previous)}` : ""
+      }`;
+    case "note_added":
+      return "Добавлена заметка";
     case "deadline_warning":
       return `Предупреждение о сроке «${timerTitle(d.timer, departmentName)}»${
         d.level ? ` (уровень ${d.level})` : ""

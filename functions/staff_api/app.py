@@ -1,4 +1,5 @@
-"""StaffApiFunction: login, the inbox, the case view, triage, notes and the publication record."""
+"""StaffApiFunction: login, the inbox, the case view, triage, assignment, notes and the
+publication record."""
 
 from dataclasses import replace
 
@@ -10,6 +11,7 @@ from otklik.domain.notice import parse_notice
 from otklik.domain.roles import Action
 from otklik.entrypoints import auth, http
 from otklik.entrypoints.schemas import (
+    AssigneeIn,
     CuratorDecisionIn,
     LoginIn,
     ManualMessageIn,
@@ -19,7 +21,7 @@ from otklik.entrypoints.schemas import (
     TriageIn,
     localise,
 )
-from otklik.entrypoints.views import case_summary, notice_view
+from otklik.entrypoints.views import case_summary, colleagues, notice_view
 from otklik.entrypoints.yandex import both_clouds
 from otklik.service import cases, dashboard, inbox, reports, signin
 
@@ -89,6 +91,7 @@ def me():
             "department": actor.department,
             "timezone": d.settings.display_timezone,
             "departments": [{"id": x.id, "name": x.name} for x in d.directory.departments()],
+            "colleagues": colleagues(d.directory.all_staff()),
         },
     )
 
@@ -202,6 +205,17 @@ def note(case_id: str):
     return http.case_reply(case, d, actor, 201)
 
 
+@app.post("/api/v1/cases/<case_id>/assignee")
+def assignee(case_id: str):
+    d = deps()
+    actor = http.caller(app, d)
+    body = http.parse(app, AssigneeIn)
+    case = cases.assign(
+        d, actor, case_id, login=body.login, department=body.department, now=http.now()
+    )
+    return http.case_reply(case, d, actor)
+
+
 @app.get("/api/v1/reports/monthly")
 def monthly_report():
     d = deps()
@@ -210,10 +224,11 @@ def monthly_report():
     reports.require_reader(actor)
     current = http.now()
     month, fmt = reports.report_query(q, current, d)
-    report = reports.build_monthly(d, month, current)
+    read = reports.MonthReader(d)  # the report and its breaches read each month once
+    report = reports.build_monthly(d, month, current, read=read)
     if fmt == "csv":
         return _download(f"otklik-{month}.csv", reports.to_csv(report).encode())
-    breach_list = reports.build_breaches(d, month, current)
+    breach_list = reports.build_breaches(d, month, current, read)
     if fmt == "xlsx":
         return _download(f"otklik-{month}.xlsx", reports.to_xlsx(report, breach_list))
     names = {x.id: x.name for x in d.directory.departments()}

@@ -177,6 +177,7 @@ class StaffMember(Protocol):
     email: str
     department: str | None
     active: bool
+    lead: bool
     password_hash: str
 
     def actor(self) -> Actor: ...

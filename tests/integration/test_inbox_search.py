@@ -141,7 +141,12 @@ def test_each_summary_says_whose_turn_and_the_callers_own_deadline(found, get):
     status, body = get({"q": found["word"]})
     assert status == 200
     (summary,) = [c for c in body["cases"] if c["case_id"] == found["wanted"]]
-    assert summary["turn"] == {"role": "technical", "departments": [], "mine": True}
+    assert summary["turn"] == {
+        "role": "technical",
+        "departments": [],
+        "assignees": [],
+        "mine": True,
+    }
     assert summary["my_deadline"] == "triage_due"  # T1 is the technical executor's
     assert summary["my_due"] and summary["my_warn_from"]
 

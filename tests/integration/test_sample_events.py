@@ -324,6 +324,14 @@ def test_sample_events_take_a_message_to_a_published_answer(
     status, triaged = desk.http("staff_triage", case_id=case_id)
     assert (status, triaged["status"]) == (200, "in_work"), triaged
 
+    # The head of roads assigns it to Popov, of his department, who writes it from now on.
+    status, assigned = desk.http("staff_assignee", case_id=case_id)
+    assert (status, assigned["assignees"]) == (
+        200,
+        [{"department": "roads", "login": "popov", "name": "Дмитрий Сергеевич Попов"}],
+    ), assigned
+    assert assigned["turn"]["assignees"] == ["popov"]
+
     # Roads asks for advice on an evasive draft first: warned, nothing stored.
     status, advice = desk.http("draft_check", case_id=case_id)
     # A photo for the draft: the browser's upload to the bucket, then its check.

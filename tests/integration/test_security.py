@@ -760,6 +760,13 @@ SCENARIOS: dict[str, Scenario] = {
         {"text": "Позвонили в МУП."},
         "note_added",
     ),
+    "assign-roads-case": Scenario(
+        "POST",
+        "/api/v1/cases/{case_id}/assignee",
+        lambda d: (d.in_work("roads"), None),
+        {"login": "popov", "department": "roads"},
+        "executor_assigned",
+    ),
     "draft-joint-case": Scenario(
         "POST",
         "/api/v1/cases/{case_id}/drafts",
@@ -867,6 +874,8 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int]] = {
     "draft-joint-case":        (403, 201, 403, 403, 403, 401),
     # an internal note: every official who sees the case
     "note-roads-case":         (201, 201, 201, 404, 201, 401),
+    # a department's part to one of its officials: its head, or the responsible executor
+    "assign-roads-case":       (403, 200, 200, 404, 403, 401),
     "approve-draft":           (403, 200, 403, 403, 403, 401),
     "reject-draft":            (403, 200, 403, 403, 403, 401),
     "register-case":           (201, 403, 403, 403, 403, 401),
@@ -1039,11 +1048,18 @@ def test_every_action_leaves_one_audit_entry_with_who_and_when(api, desk):
         200,
     )
     refused(lambda: api("POST", f"{base}/triage", {"decision": "accept"}, as_="tech"), 409)
-    for dept in ("roads", "housing"):
+    refused(lambda: api("POST", f"{base}/assignee", {"login": "orlova"}, as_="popov"), 403)
+    step(
+        "roads",
+        "executor_assigned",
+        lambda: api("POST", f"{base}/assignee", {"login": "popov"}, as_="roads"),
+        200,
+    )
+    for author in ("popov", "housing"):  # roads' part by Popov, whom it was given
         step(
-            dept,
+            author,
             "contribution_submitted",
-            lambda dept=dept: api("POST", f"{base}/contributions", {"text": dept}, as_=dept),
+            lambda a=author: api("POST", f"{base}/contributions", {"text": a}, as_=a),
             200,
         )
     refused(lambda: api("POST", f"{base}/contributions", {"text": "ещё"}, as_="roads"), 409)
@@ -1103,6 +1119,7 @@ def test_every_action_leaves_one_audit_entry_with_who_and_when(api, desk):
         "system": "system",
         "tech": "technical",
         "roads": "executor",
+        "popov": "executor",
         "housing": "executor",
         "resp": "responsible",
         "c-1": "curator",
@@ -1114,6 +1131,29 @@ def test_every_action_leaves_one_audit_entry_with_who_and_when(api, desk):
     ]
     timeline = api("GET", base, as_="head")["timeline"]
     assert [(e["actor"], e["action"]) for e in timeline] == [(a, x) for a, x, _, _ in taken]
+
+
+def test_a_rejected_draft_leaves_its_audit_entries_by_author_and_approver(api, desk):
+    """A department's draft rejected by the responsible executor and written again: each step
+    is one entry by the official who took it (the joint answer above has no rejection: the
+    responsible executor's own draft is approved as he submits it)."""
+    case = desk.in_work("roads")
+    base = f"/api/v1/cases/{case.case_id}"
+    first = api("POST", f"{base}/drafts", {"text": "Ответ", "kind": "final"}, as_="roads")
+    assert first.status == 201, first.body
+    draft_id = first["draft_id"]
+    rejected = api("POST", f"{base}/drafts/{draft_id}/reject", {"comment": "Нет"}, as_="resp")
+    assert (rejected.status, rejected["status"]) == (200, "in_work"), rejected.body
+    second = api("POST", f"{base}/drafts", {"text": "Ответ 2", "kind": "final"}, as_="roads")
+    assert second.status == 201, second.body
+
+    audit = desk.audit(case.case_id)
+    assert [(e["actor"], e["action"]) for e in audit][-3:] == [
+        ("roads", "draft_submitted"),
+        ("resp", "draft_rejected"),
+        ("roads", "draft_submitted"),
+    ]
+    assert audit[-2]["details"]["draft_id"] == draft_id
 
 
 def _audit_table() -> dict[tuple[str, str], dict]:

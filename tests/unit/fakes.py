@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from local import seed
 from otklik import codec
 from otklik.config import Settings
 from otklik.domain.calendar import WorkingCalendar
@@ -489,9 +490,10 @@ class Staff:
     department: str | None = None
     active: bool = True
     password_hash: str = "not-a-hash"
+    lead: bool = True
 
     def actor(self) -> Actor:
-        return Actor(self.login, self.role, self.department, self.name)
+        return Actor(self.login, self.role, self.department, self.name, self.lead)
 
 
 @dataclass(frozen=True)
@@ -500,27 +502,15 @@ class DepartmentEntry:
     name: str
 
 
-MAIL_DOMAIN = "otklik.local"
+MAIL_DOMAIN = seed.DOMAIN
 
-# The demo directory of the local run (local/seed.py), built here without its AWS tables.
-DEMO_DEPARTMENTS = (DepartmentEntry("roads", "Дороги"), DepartmentEntry("housing", "ЖКХ"))
+# The demo directory of the local run (local/seed.py), here without its AWS tables.
+DEMO_DEPARTMENTS = tuple(DepartmentEntry(d.id, d.name) for d in seed.DEPARTMENTS)
 DEMO_STAFF = tuple(
-    Staff(login, name, role, f"{login}@{MAIL_DOMAIN}", department)
-    for login, name, role, department in (
-        ("tech", "Ольга Викторовна Кузнецова", Role.TECHNICAL, None),
-        ("resp", "Сергей Николаевич Морозов", Role.RESPONSIBLE, None),
-        ("roads", "Андрей Петрович Васильев", Role.EXECUTOR, "roads"),
-        ("housing", "Татьяна Ивановна Лебедева", Role.EXECUTOR, "housing"),
-        ("head", "Игорь Александрович Соколов", Role.HEAD, None),
-    )
+    Staff(login, name, role, f"{login}@{MAIL_DOMAIN}", department, lead=lead)
+    for login, name, role, department, lead in seed.STAFF
 )
-DEMO_ROUTING = (
-    RoutingRule("roads", topic="Дороги"),
-    RoutingRule("housing", topic="ЖКХ"),
-    RoutingRule("housing", topic="Благоустройство"),
-    RoutingRule("roads", keywords=("яма", "асфальт", "дорога")),
-    RoutingRule("housing", keywords=("отопление", "вода", "канализация", "мусор")),
-)
+DEMO_ROUTING = tuple(seed.ROUTING.values())
 
 
 class FakeDirectory:

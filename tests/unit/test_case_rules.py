@@ -92,6 +92,17 @@ class Ctx:
     now: datetime
 
 
+# An official of the roads department who does not head it: cases are assigned to him.
+POPOV = Actor("popov", Role.EXECUTOR, department="roads", name="Попов Д. С.", lead=False)
+
+ORLOVA = Actor("orlova", Role.EXECUTOR, department="housing", name="Орлова Е. А.", lead=False)
+
+
+def _colleague(actor: Actor) -> Actor:
+    """Whom `actor` assigns a part to: an official of their department (roads' for others)."""
+    return ORLOVA if actor.department == "housing" else POPOV
+
+
 # name -> (action it needs, who normally does it, how)
 Op = Callable[[Case, Actor, Ctx], object]
 OPS: dict[str, tuple[Action, str, Op]] = {
@@ -190,6 +201,13 @@ OPS: dict[str, tuple[Action, str, Op]] = {
         "tech",
         lambda c, a, x: c.add_note(a, text="Позвонили в МУП.", now=x.now),
     ),
+    "assign": (
+        Action.ASSIGN,
+        "resp",
+        lambda c, a, x: c.assign(
+            a, assignee=_colleague(a), department=_colleague(a).department, now=x.now
+        ),
+    ),
 }
 
 OPEN = frozenset(
@@ -220,6 +238,7 @@ ALLOWED_FROM: dict[str, frozenset[Status]] = {
     "curator_return": frozenset({Status.CURATOR_REVIEW}),
     "publish": frozenset({Status.APPROVED}),
     "withdraw": OPEN,
+    "assign": OPEN - {Status.RECEIVED},  # once departments are assigned, until it closes
 }
 # The steps that record something on the way rather than move the flow, and where they may.
 RECORDED_FROM: dict[str, frozenset[Status]] = {
@@ -256,6 +275,7 @@ OP_SCENARIO = {
     "report_significance": "received",
     "escalate": "in_work",
     "add_note": "answered",
+    "assign": "in_work",
 }
 
 
@@ -390,6 +410,8 @@ def test_the_permission_table_follows_the_regulation():
         Action.VIEW_REPORTS: {Role.RESPONSIBLE, Role.HEAD},
         # the desk's internal notes: every official of the administration who sees the case
         Action.ADD_NOTE: {Role.TECHNICAL, Role.RESPONSIBLE, Role.EXECUTOR, Role.HEAD},
+        # a department's part to one of its officials: by its head, or the responsible executor
+        Action.ASSIGN: {Role.EXECUTOR, Role.RESPONSIBLE},
     }
 
 
@@ -752,6 +774,7 @@ PAGE_ACTIONS: dict[Action, tuple[str, ...]] = {
     Action.PUBLISH: ("publish",),
     Action.WITHDRAW: ("withdraw",),
     Action.ADD_NOTE: ("add_note",),
+    Action.ASSIGN: ("assign",),
 }
 STAFF = ("tech", "resp", "roads", "housing", "head", "curator", "system")
 
@@ -795,8 +818,9 @@ def test_allowed_actions_offers_nothing_to_a_curator_of_another_message(
 
 def test_allowed_actions_follows_the_flow_for_the_usual_people(build, actors):
     def allowed(scenario, who):
-        # a note may be added by every official who sees the case, at any step
-        return set(build(scenario).allowed_actions(actors[who])) - {Action.ADD_NOTE}
+        # a note may be added by every official who sees the case, at any step; the head of a
+        # department and the responsible executor may assign an open case's part (below)
+        return set(build(scenario).allowed_actions(actors[who])) - {Action.ADD_NOTE, Action.ASSIGN}
 
     assert allowed("received", "tech") == {Action.TRIAGE, Action.WITHDRAW}
     assert allowed("in_work", "roads") == {Action.SUBMIT_DRAFT}
@@ -811,6 +835,10 @@ def test_allowed_actions_follows_the_flow_for_the_usual_people(build, actors):
     assert allowed("awaiting_final", "roads") == {Action.SUBMIT_DRAFT}
     assert allowed("answered", "curator") == set()
     assert allowed("in_work", "head") == set()
+    assert Action.ASSIGN in build("in_work").allowed_actions(actors["roads"])
+    assert Action.ASSIGN in build("in_work").allowed_actions(actors["resp"])
+    assert Action.ASSIGN not in build("received").allowed_actions(actors["resp"])
+    assert Action.ASSIGN not in build("in_work").allowed_actions(POPOV)  # not the head
 
 
 # -- who sees a case -------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from otklik.domain.reports import monthly
 from otklik.domain.states import Status
 from otklik.domain.values import Author
 from otklik.service import cases, dashboard, reports, sweep
-from tests.unit.fakes import BARNAUL, fake_deps, local, message
+from tests.unit.fakes import BARNAUL, FakeCaseStore, fake_deps, local, message
 
 NOW = local(2026, 2, 10, 16, 0)
 
@@ -243,3 +243,23 @@ def test_a_breach_at_midnight_belongs_to_the_day_it_begins(deps, week):
 def test_only_the_readers_of_the_reports_see_the_dashboard(deps, week, login):
     with pytest.raises(Forbidden):
         dashboard.build_dashboard(deps, who(deps, login), NOW)
+
+
+def test_the_dashboard_reads_each_case_of_the_month_once(deps, week, monkeypatch):
+    """The breaches and the month's figures come from one reading of the month's cases."""
+    asked: list[str] = []
+    get_many = FakeCaseStore.get_many
+
+    def counted(self, case_ids):
+        case_ids = list(case_ids)
+        asked.extend(case_ids)
+        return get_many(self, case_ids)
+
+    monkeypatch.setattr(FakeCaseStore, "get_many", counted)
+    dashboard.build_dashboard(deps, who(deps, "head"), NOW)
+
+    open_ids = [i for i, _ in deps.store().open_case_ids()]
+    month_reads = list(asked)
+    for case_id in open_ids:  # the open cases are read once more, for what is open now
+        month_reads.remove(case_id)
+    assert sorted(month_reads) == sorted({c.case_id for c in week.values()})

@@ -15,7 +15,7 @@ import pytest
 from otklik.domain.case import Case
 from otklik.domain.oversight import BREACH, WARNING, Notice, accountable, audience, due_notices
 from otklik.domain.policy import Deadline
-from otklik.domain.roles import Audience, Role
+from otklik.domain.roles import Actor, Audience, Role
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class Member:
     role: Role
     department: str | None = None
     active: bool = True
+    lead: bool = True
 
 
 STAFF = [
@@ -33,7 +34,9 @@ STAFF = [
     Member("housing", Role.EXECUTOR, "housing"),
     Member("head", Role.HEAD),
     Member("old-tech", Role.TECHNICAL, active=False),
+    Member("popov", Role.EXECUTOR, "roads", lead=False),  # works in roads, does not head it
 ]
+POPOV = Actor("popov", Role.EXECUTOR, "roads", "Попов Д. С.", lead=False)
 
 
 @pytest.fixture
@@ -181,6 +184,39 @@ def test_a_joint_answer_is_the_responsible_executors_but_each_contribution_its_d
     assert logins(accountable(case, case.timers[Deadline.REWORK], policy)) == ["resp"]
 
 
+def test_an_assigned_official_answers_with_the_head_of_the_department(
+    accepted, roads, resp, curator, policy, local
+):
+    case = accepted("roads")
+    case.assign(roads, assignee=POPOV, now=local(2026, 2, 9, 10, 50))
+    draft = case.submit_draft(POPOV, text="Ответ", kind="final", now=local(2026, 2, 9, 11, 0))
+    case.approve_draft(resp, draft_id=draft.draft_id, now=local(2026, 2, 9, 11, 30), policy=policy)
+    case.curator_return(
+        curator,
+        draft_id=draft.draft_id,
+        comment="Фото?",
+        now=local(2026, 2, 9, 11, 50),
+        policy=policy,
+    )
+
+    assert logins(accountable(case, case.timers[Deadline.REWORK], policy)) == ["roads", "popov"]
+    # the assignment is the department's: the desk's own clocks stay the desk's
+    assert logins(accountable(case, case.timers[Deadline.ANSWER], policy)) == ["resp"]
+
+
+def test_an_assigned_official_answers_for_the_contribution_of_their_department(
+    accepted, resp, policy, local
+):
+    case = accepted("roads", "housing")
+    case.assign(resp, assignee=POPOV, department="roads", now=local(2026, 2, 9, 11, 0))
+
+    assert logins(accountable(case, case.timers["contribution_due:roads"], policy)) == [
+        "roads",
+        "popov",
+    ]
+    assert logins(accountable(case, case.timers["contribution_due:housing"], policy)) == ["housing"]
+
+
 # -- the one recipient filter ------------------------------------------------------------------
 
 
@@ -193,6 +229,11 @@ def test_a_joint_answer_is_the_responsible_executors_but_each_contribution_its_d
             Audience(roles=frozenset({Role.EXECUTOR}), departments=frozenset({"housing"})),
             ["housing"],
             id="executors-of-the-departments",
+        ),
+        pytest.param(
+            Audience(roles=frozenset({Role.EXECUTOR}), departments=frozenset({"roads"})),
+            ["roads"],
+            id="a-department-s-head-not-its-other-officials",
         ),
         pytest.param(
             Audience(roles=frozenset({Role.HEAD}), departments=frozenset({"roads"})),

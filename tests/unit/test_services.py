@@ -581,26 +581,46 @@ def test_the_fifth_message_on_one_topic_within_two_hours_is_a_surge(deps):
     assert cases.route(deps, fourth.case_id, at(10, 7)).significance is None
 
 
-def test_a_surge_is_reported_to_the_head_once_and_again_after_its_window(deps, db):
-    def arrives(n: int, now) -> Case:
-        case = received(
-            deps,
-            now=now,
-            external_id=f"wave-{n}",
-            url=f"https://vk.com/wall-7_{n}",
-            author=Author(f"wave{n}"),
-            location="",
-        )
-        return cases.route(deps, case.case_id, now + timedelta(minutes=1))
+def arrives(deps, n: int, now, **overrides) -> Case:
+    """The `n`th message of a wave, each by its own author, routed a minute after it came."""
+    case = received(
+        deps,
+        now=now,
+        external_id=f"wave-{n}",
+        url=f"https://vk.com/wall-7_{n}",
+        author=Author(f"wave{n}"),
+        **{"location": "", **overrides},
+    )
+    return cases.route(deps, case.case_id, now + timedelta(minutes=1))
 
-    reasons = [arrives(n, at(9) + timedelta(minutes=10 * n)).significance for n in range(7)]
+
+def test_a_surge_is_reported_to_the_head_once_and_again_after_its_window(deps, db):
+    reasons = [arrives(deps, n, at(9) + timedelta(minutes=10 * n)).significance for n in range(7)]
     letters = [b for b in deps.bus.bodies("notification") if b["context"].get("reason") == "surge"]
 
     assert reasons == [None, None, None, None, "surge", None, None]
     assert len(letters) == 1
     # two hours after the first wave (09:00-10:00) ended, five more messages are a new surge
-    later = [arrives(10 + n, at(12, 10 * n)).significance for n in range(5)]
+    later = [arrives(deps, 10 + n, at(12, 10 * n)).significance for n in range(5)]
     assert later == [None, None, None, None, "surge"]
+
+
+def test_a_place_surging_after_a_topic_surge_that_shares_a_message_is_reported_too(deps):
+    def message_at(n: int, topic: str, location: str) -> Case:
+        now = at(9) + timedelta(minutes=10 * n)
+        return arrives(deps, n, now, topic=topic, location=location)
+
+    roads = [message_at(n, "Дороги", f"ул. Школьная, {n}") for n in range(4)]
+    fifth = message_at(4, "Дороги", "ул. Мира, 5")  # the topic surges; this one is also on Мира
+    assert [c.significance for c in roads] == [None] * 4
+    assert (fifth.significance, fifth.surge_of) == ("surge", ("topic:дороги",))
+    same_place = [message_at(5 + n, "ЖКХ", "ул. Мира, 5") for n in range(4)]
+
+    # the fourth on Мира is the fifth there in the window, the topic surge's message included
+    assert [c.significance for c in same_place] == [None, None, None, "surge"]
+    assert same_place[-1].surge_of == ("place:ул. мира, 5",)
+    letters = [b for b in deps.bus.bodies("notification") if b["context"].get("reason") == "surge"]
+    assert len(letters) == 2
 
 
 def test_a_redelivered_routing_message_has_no_second_effect(deps, db):
@@ -1200,7 +1220,7 @@ def test_a_withdrawal_by_callback_closes_the_case_and_tells_everyone_on_it(deps,
     assert withdrawn.drafts[0].status is DraftStatus.WITHDRAWN
     assert withdrawn.running_timers() == []
     assert deps.bus.bodies("notification")[-1]["recipients"] == {
-        "roles": ["technical", "responsible"],
+        "roles": ["technical", "responsible", "executor"],  # the department working on it too
         "departments": ["roads"],
         "logins": [],
     }

@@ -21,9 +21,10 @@ class StaffMember:
     password_hash: str
     department: str | None = None
     active: bool = True
+    lead: bool = True  # an executor heading the department (`Actor.lead`)
 
     def actor(self) -> Actor:
-        return Actor(self.login, self.role, self.department, self.name)
+        return Actor(self.login, self.role, self.department, self.name, self.lead)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class Directory:
                 "password_hash": member.password_hash,
                 "department": member.department,
                 "active": member.active,
+                "lead": member.lead,
             },
         ).save()
 
@@ -104,4 +106,5 @@ def _staff(record: DirectoryRecord) -> StaffMember:
         password_hash=d["password_hash"],
         department=d.get("department"),
         active=d.get("active", True),
+        lead=d.get("lead", True),
     )

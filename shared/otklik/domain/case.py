@@ -92,6 +92,7 @@ class Case:
     proposed_assignee: str | None = None
     resolution_reason: str | None = None
     significance: str | None = None  # why the head of district was told at once (clause 24)
+    surge_of: tuple[str, ...] = ()  # the groups («topic:…», «place:…») a surge report was for
     # The timers (their keys) already past due, or nearly, when the message reached us: it was
     # detected long before, and they were missed before receipt (`late_on_arrival`).
     arrived_late: tuple[str, ...] = ()
@@ -102,6 +103,9 @@ class Case:
     escalations: list[Escalation] = field(default_factory=list)
     publications: list[Publication] = field(default_factory=list)  # proof of each publication
     notes: list[Note] = field(default_factory=list)  # the desk's internal notes, oldest first
+    # Whom each department's part is assigned to (department → login): the department's head
+    # gives it to one of its officials, who then gets its letters and warnings too.
+    assignees: dict[str, str] = field(default_factory=dict)
     publication_failure: PublicationFailure | None = None  # the adapter gave up; publish by hand
     anonymised_at: datetime | None = None  # the citizen's personal data replaced (retention)
     events: list[ev.Event] = field(default_factory=list, compare=False)
@@ -197,13 +201,18 @@ class Case:
         self._raise(actor, ev.RepeatLinked(self.case_id, now, earlier_case_id, handled_by))
         self._bump()
 
-    def report_significance(self, actor: Actor, *, reason: str, now: datetime) -> bool:
+    def report_significance(
+        self, actor: Actor, *, reason: str, now: datetime, surge_of: Iterable[str] = ()
+    ) -> bool:
         """Clause 24: a socially significant message or a surge goes to the head at once;
-        once per case. Returns False if it was already reported."""
+        once per case. `surge_of`: for a surge, the groups it was for, so that another group
+        surging later is told of too (`routing.surge_groups`). Returns False if it was already
+        reported."""
         self._check(Step.REPORT_SIGNIFICANCE, actor)
         if self.significance is not None:
             return False
         self.significance = _required_text(reason, "reason", "Укажите основание доклада.")
+        self.surge_of = tuple(surge_of) if self.significance == "surge" else ()
         self._raise(actor, ev.SignificanceReported(self.case_id, now, self.significance))
         self._bump()
         return True
@@ -282,6 +291,40 @@ class Case:
         self._raise(actor, ev.NoteAdded(self.case_id, now, note.note_id))
         self._bump()
         return note
+
+    def assign(
+        self, actor: Actor, *, assignee: Actor, department: str | None = None, now: datetime
+    ) -> bool:
+        """A department's part of the case given to one of its officials (the head of the
+        department for their own, the responsible executor for any). Returns False if it was
+        already theirs."""
+        self._check(Step.ASSIGN, actor)
+        if actor.role is Role.EXECUTOR:
+            department = department or actor.department
+            if department != actor.department:
+                raise Forbidden("Поручать можно только сотрудникам своего отдела.")
+        if not department or department not in self.departments:
+            raise InvalidInput(
+                "Этот отдел не назначен по сообщению.", {"department": "отдел не назначен"}
+            )
+        if assignee.role is not Role.EXECUTOR or assignee.department != department:
+            raise InvalidInput(
+                "Поручить можно только сотруднику назначенного отдела.",
+                {"login": "сотрудник другого отдела"},
+            )
+        previous = self.assignees.get(department, "")
+        if previous == assignee.login:
+            return False
+        self.assignees[department] = assignee.login
+        self._raise(
+            actor, ev.ExecutorAssigned(self.case_id, now, department, assignee.login, previous)
+        )
+        self._bump()
+        return True
+
+    def assigned_to(self, departments: Iterable[str]) -> tuple[str, ...]:
+        """The officials the parts of `departments` are assigned to."""
+        return tuple(self.assignees[d] for d in departments if d in self.assignees)
 
     def submit_draft(
         self,

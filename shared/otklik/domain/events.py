@@ -113,6 +113,16 @@ class ContributionSubmitted(Event):
 
 
 @dataclass(frozen=True)
+class ExecutorAssigned(Event):
+    action = "executor_assigned"
+    detail_fields = ("department", "assignee", "previous")
+
+    department: str = ""
+    assignee: str = ""
+    previous: str = ""  # who had it before, if anyone
+
+
+@dataclass(frozen=True)
 class NoteAdded(Event):
     action = "note_added"
     detail_fields = ("note_id",)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from otklik.domain.case import Case
 from otklik.domain.oversight import accountable
 from otklik.domain.policy import Deadline, SlaPolicy
-from otklik.domain.roles import Actor, Role
+from otklik.domain.roles import Actor, Audience, Role
 from otklik.domain.states import Status
 from otklik.domain.timers import Timer
 
@@ -22,18 +22,23 @@ class Turn:
 
     role: Role
     departments: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()  # the officials those departments' parts are assigned to
 
     def includes(self, actor: Actor) -> bool:
-        if actor.role is not self.role:
-            return False
-        return actor.role is not Role.EXECUTOR or actor.department in self.departments
+        return Audience(
+            frozenset({self.role}), frozenset(self.departments), frozenset(self.assignees)
+        ).takes_in(actor)
+
+
+def _departments(case: Case, departments: tuple[str, ...]) -> Turn:
+    return Turn(Role.EXECUTOR, departments, case.assigned_to(departments))
 
 
 def _drafting(case: Case) -> Turn:
     """Who writes the answer: the department, or the responsible executor of a joint one."""
     if case.is_joint:
         return Turn(Role.RESPONSIBLE)
-    return Turn(Role.EXECUTOR, tuple(case.departments))
+    return _departments(case, tuple(case.departments))
 
 
 _BY_STATUS: dict[Status, Role] = {
@@ -52,7 +57,7 @@ def turn(case: Case) -> Turn | None:
     if case.status is Status.IN_WORK and case.is_joint:
         pending = tuple(c.department for c in case.contributions.values() if c.submitted_at is None)
         if pending:  # the departments' parts first (clause 17)
-            return Turn(Role.EXECUTOR, pending)
+            return _departments(case, pending)
     if case.status in (Status.IN_WORK, Status.REWORK, Status.AWAITING_FINAL):
         return _drafting(case)
     return None
@@ -67,10 +72,7 @@ def own_timers(case: Case, actor: Actor, policy: SlaPolicy) -> list[Timer]:
     for timer in case.running_timers():
         if policy.spec(timer.deadline).accountable is Role.CURATOR:
             continue
-        audience = accountable(case, timer, policy)
-        if actor.role in audience.roles and (
-            actor.role is not Role.EXECUTOR or actor.department in audience.departments
-        ):
+        if accountable(case, timer, policy).takes_in(actor):
             mine.append(timer)
     return sorted(mine, key=lambda t: (t.due, t.deadline is not Deadline.CONTRIBUTION))
 

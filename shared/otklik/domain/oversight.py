@@ -66,12 +66,23 @@ def audience(case: Case, timer: Timer, notice: Notice, policy: SlaPolicy) -> Aud
 
 
 def accountable(case: Case, timer: Timer, policy: SlaPolicy) -> Audience:
-    """Who answers for `timer` (clause 21): the policy's role, for the case's departments."""
+    """Who answers for `timer` (clause 21): the policy's role, for the case's departments (their
+    heads, and whoever a department's part is assigned to)."""
     role = policy.spec(timer.deadline).accountable
     if role is Role.CURATOR:  # the curator's clock (clause 13): the desk watches it
         return Audience(roles=frozenset({Role.TECHNICAL}))
     if timer.deadline is Deadline.CONTRIBUTION:  # clause 17: the department that owes it
-        return Audience(roles=frozenset({role}), departments=frozenset({timer.department or ""}))
+        departments = (timer.department or "",)
+        return Audience(
+            roles=frozenset({role}),
+            departments=frozenset(departments),
+            logins=frozenset(case.assigned_to(departments)),
+        )
     if role is Role.EXECUTOR and case.is_joint:
         role = Role.RESPONSIBLE  # the responsible executor writes a joint answer
-    return Audience(roles=frozenset({role}), departments=frozenset(case.departments))
+    assigned = case.assigned_to(case.departments) if role is Role.EXECUTOR else ()
+    return Audience(
+        roles=frozenset({role}),
+        departments=frozenset(case.departments),
+        logins=frozenset(assigned),
+    )

@@ -48,6 +48,7 @@ class Action(StrEnum):
     ESCALATE = "escalate"
     VIEW_REPORTS = "view_reports"
     ADD_NOTE = "add_note"  # an internal note for colleagues
+    ASSIGN = "assign"  # a department's part of a case given to one of its officials
 
 
 # The curator acts through the monitoring system: by callback where it integrates, otherwise the
@@ -67,17 +68,23 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ESCALATE: frozenset({Role.SYSTEM}),
     Action.VIEW_REPORTS: frozenset({Role.RESPONSIBLE, Role.HEAD}),
     Action.ADD_NOTE: frozenset({Role.TECHNICAL, Role.RESPONSIBLE, Role.EXECUTOR, Role.HEAD}),
+    # the head of the department for its own part; the responsible executor for any department
+    Action.ASSIGN: frozenset({Role.EXECUTOR, Role.RESPONSIBLE}),
 }
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Someone (or the system) performing an action; executors belong to one department."""
+    """Someone (or the system) performing an action; executors belong to one department.
+
+    `lead`: an executor who heads the department, the regulation's executor (clause 7). The
+    others of the department (`lead=False`) work on the cases its head assigns them."""
 
     login: str
     role: Role
     department: str | None = None
     name: str = ""
+    lead: bool = True
 
     def may(self, action: Action) -> bool:
         return self.role in PERMISSIONS[action]
@@ -86,12 +93,18 @@ class Actor:
 SYSTEM_ACTOR = Actor(login="system", role=Role.SYSTEM, name="Система")
 
 
-class Member(Protocol):
-    """A staff account as far as addressing it goes (the directory's `StaffMember`)."""
+class Official(Protocol):
+    """Anyone an audience may take in: a staff account or a signed-in actor."""
 
     login: str
     role: Role
     department: str | None
+    lead: bool
+
+
+class Member(Official, Protocol):
+    """A staff account as far as addressing it goes (the directory's `StaffMember`)."""
+
     active: bool
 
 
@@ -101,23 +114,22 @@ M = TypeVar("M", bound=Member)
 @dataclass(frozen=True)
 class Audience:
     """Whom a letter or a warning is for: the holders of some roles (executors only of the given
-    departments: an executor answers for their own department) and some officials by login."""
+    departments, and there only their heads: an executor answers for their own department) and
+    some officials by login (whoever a department's part is assigned to among them)."""
 
     roles: frozenset[Role] = frozenset()
     departments: frozenset[str] = frozenset()
     logins: frozenset[str] = frozenset()
 
+    def takes_in(self, official: Official) -> bool:
+        if official.login in self.logins:
+            return True
+        if official.role not in self.roles:
+            return False
+        return official.role is not Role.EXECUTOR or (
+            official.department in self.departments and official.lead
+        )
+
     def members(self, staff: Iterable[M]) -> list[M]:
         """The active accounts of `staff` this audience takes in, in the staff list's order."""
-        return [
-            m
-            for m in staff
-            if m.active
-            and (
-                m.login in self.logins
-                or (
-                    m.role in self.roles
-                    and (m.role is not Role.EXECUTOR or m.department in self.departments)
-                )
-            )
-        ]
+        return [m for m in staff if m.active and self.takes_in(m)]

@@ -224,13 +224,21 @@ def significance(
 
     `recent` are the cases received in the surge window before this one (any order); `flags`
     the clause 20 flags routing found (besides the case's own): a threat to an official or
-    their family goes to the head at once, before anything else. A surge is reported once,
-    by the message that reaches the threshold; the ones that follow it within the window
-    are part of the same surge."""
+    their family goes to the head at once, before anything else. A surge (`surge_groups`) is
+    reported once per group."""
     if "threat" in {*case.flags, *flags}:
         return "threat"
     if case.message.importance in policy.significant_importance:
         return "high_importance"
+    return "surge" if surge_groups(case, recent, policy) else None
+
+
+def surge_groups(case: Case, recent: list[Case], policy: SlaPolicy) -> tuple[str, ...]:
+    """The groups of messages in the surge window, by topic («topic:дороги») and by place
+    («place:ул. мира»), that this message brings to the threshold and the head has not yet heard
+    of: a surge is reported by the message that reaches it, and the ones after it within the
+    window are part of the same surge — unless they make another group surge (the same place on
+    another topic). A case reported as a surge before groups were recorded covers all of its."""
     rule = policy.surge
     since = case.received_at - timedelta(minutes=rule.window_minutes)
     window = [
@@ -238,15 +246,18 @@ def significance(
         for c in recent
         if since <= c.received_at <= case.received_at and c.case_id != case.case_id
     ]
-    topic = _norm(case.message.topic)
-    place = _norm(case.message.location)
-    peer_groups = [[c for c in window if _norm(c.message.topic) == topic]]
-    if place:
-        peer_groups.append([c for c in window if _norm(c.message.location) == place])
-    surging = [peers for peers in peer_groups if len(peers) + 1 >= rule.threshold]
-    if not surging:
-        return None
-    # one letter per surge: the head already heard of it from the message that started it
-    if any(c.significance == "surge" for peers in surging for c in peers):
-        return None
-    return "surge"
+    groups = {f"topic:{_norm(case.message.topic)}": lambda c: c.message.topic}
+    if _norm(case.message.location):
+        groups[f"place:{_norm(case.message.location)}"] = lambda c: c.message.location
+    found = []
+    for group, field_of in groups.items():
+        value = group.partition(":")[2]
+        peers = [c for c in window if _norm(field_of(c)) == value]
+        if len(peers) + 1 < rule.threshold:
+            continue
+        told = any(
+            c.significance == "surge" and (not c.surge_of or group in c.surge_of) for c in peers
+        )
+        if not told:
+            found.append(group)
+    return tuple(found)

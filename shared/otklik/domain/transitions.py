@@ -53,6 +53,7 @@ class Step(StrEnum):
     WITHDRAW = "withdraw"
     ESCALATE = "escalate"
     ADD_NOTE = "add_note"
+    ASSIGN = "assign"
 
 
 # A condition of a step beyond the case's state: why `actor` may not take it, or None.
@@ -84,6 +85,17 @@ def own_single_department(case: Case, actor: Actor) -> DomainError | None:
 def sees_case(case: Case, actor: Actor) -> DomainError | None:
     """An executor acts only on a case of their department (the others see every case)."""
     return None if case.visible_to(actor) else Forbidden("Сообщение не назначено вашему отделу.")
+
+
+def heads_a_department(case: Case, actor: Actor) -> DomainError | None:
+    """An executor assigns only as the head of a department the case is assigned to."""
+    if actor.role is not Role.EXECUTOR:
+        return None
+    if actor.department not in case.departments:
+        return Forbidden("Сообщение не назначено вашему отделу.")
+    if not actor.lead:
+        return Forbidden("Поручить сообщение сотруднику может начальник отдела.")
+    return None
 
 
 def manual_case(case: Case, actor: Actor) -> DomainError | None:
@@ -191,6 +203,13 @@ TRANSITIONS: Mapping[Step, Transition] = MappingProxyType(
         Step.ESCALATE: Transition(Action.ESCALATE, OPEN, offered=False),
         # the desk's own remarks on a case, at any step and after it closed
         Step.ADD_NOTE: Transition(Action.ADD_NOTE, ANY, conditions=(sees_case,)),
+        # a department's part given to one of its officials, once departments are assigned
+        Step.ASSIGN: Transition(
+            Action.ASSIGN,
+            OPEN - {Status.RECEIVED},
+            conditions=(heads_a_department,),
+            invalid_ru="Поручить можно принятое в работу и не закрытое сообщение.",
+        ),
     }
 )
 

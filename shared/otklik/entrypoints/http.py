@@ -219,7 +219,8 @@ def revoke(deps: Deps, claims: dict) -> None:
 def case_reply(case, deps: Deps, actor: Actor, status: int = 200, **extra) -> Response:
     """The case as the caller may see it: the answer of every staff action on a case."""
     names = {}
-    for login in {note.author for note in case.notes}:  # read only when there are notes
+    # read only when there are notes or assignees
+    for login in {note.author for note in case.notes} | set(case.assignees.values()):
         member = deps.directory.staff(login)
         if member is not None and member.name:
             names[login] = member.name

@@ -175,6 +175,11 @@ class LoginIn(_Body):
     password: str = Field(min_length=1, max_length=200)
 
 
+class AssigneeIn(_Body):
+    login: str = Field(min_length=1, max_length=100)
+    department: str | None = Field(default=None, min_length=1, max_length=100)
+
+
 class TriageIn(_Body):
     decision: Literal["accept", "return", "not_processable"]
     departments: list[str] = Field(default_factory=list, max_length=20)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -15,8 +15,9 @@ from otklik.domain.states import STATUS_TITLES_RU
 
 if TYPE_CHECKING:
     from otklik.domain.notice import NoticeFields
+    from otklik.ports import StaffMember
 from otklik.domain.policy import SlaPolicy
-from otklik.domain.roles import Actor
+from otklik.domain.roles import Actor, Role
 
 
 def _t(value: datetime | None, tz: ZoneInfo) -> str | None:
@@ -49,6 +50,7 @@ def case_summary(case: Case, tz: ZoneInfo, policy: SlaPolicy, actor: Actor | Non
         "next_deadline": nearest.deadline.value if nearest else None,
         "next_warn_from": _t(warn_from, tz),
         "flags": list(case.flags),
+        "assignees": [{"department": d, "login": x} for d, x in case.assignees.items()],
         "my_due": _t(mine.due, tz) if mine else None,
         "my_deadline": mine.deadline.value if mine else None,
         "my_department": mine.department if mine else None,
@@ -57,12 +59,24 @@ def case_summary(case: Case, tz: ZoneInfo, policy: SlaPolicy, actor: Actor | Non
             {
                 "role": waits.role.value,
                 "departments": list(waits.departments),
+                "assignees": list(waits.assignees),
                 "mine": actor is not None and waits.includes(actor),
             }
             if waits
             else None
         ),
     }
+
+
+def colleagues(staff: Iterable[StaffMember]) -> list[dict]:
+    """The active executors of every department, heads first: whom a part may be assigned to,
+    and the names the page shows for the logins it reads."""
+    executors = [m for m in staff if m.active and m.role is Role.EXECUTOR]
+    executors.sort(key=lambda m: (m.department or "", not m.lead, m.name))
+    return [
+        {"login": m.login, "name": m.name, "department": m.department, "lead": m.lead}
+        for m in executors
+    ]
 
 
 def monitoring_answer(case: Case, tz: ZoneInfo) -> dict:
@@ -80,7 +94,7 @@ def case_detail(
 ) -> dict:
     """The case view: the case's own values as the codec writes them, every time in the
     officials' time zone, with the timers' terms from the policy and what `actor` may do;
-    `names` are the officials' names by login, for the notes' authors."""
+    `names` are the officials' names by login, for the notes' authors and the assignees."""
     doc = codec.to_plain(case, tz)
     timers = []
     for t in case.timers.values():
@@ -125,6 +139,10 @@ def case_detail(
         "notes": [
             {**note, "author_name": (names or {}).get(note["author"]) or note["author"]}
             for note in doc["notes"]
+        ],
+        "assignees": [
+            {"department": d, "login": x, "name": (names or {}).get(x) or x}
+            for d, x in case.assignees.items()
         ],
         "contributions": [
             {k: c[k] for k in ("department", "due", "text", "author", "submitted_at")}

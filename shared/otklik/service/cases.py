@@ -23,7 +23,7 @@ from otklik.domain.errors import (
 )
 from otklik.domain.links import normalise_post_url
 from otklik.domain.roles import SYSTEM_ACTOR, Action, Actor, Role
-from otklik.domain.routing import propose, significance
+from otklik.domain.routing import propose, significance, surge_groups
 from otklik.domain.states import CuratorEvent, DraftKind, Status
 from otklik.domain.values import Attachment, Finding, Message
 from otklik.ports import CaseStore, DuplicateKey, intake_key, post_key
@@ -160,14 +160,11 @@ def route(deps: Deps, case_id: str, now: datetime) -> Case:
             now=now,
         )
     recent_since = case.received_at - timedelta(minutes=deps.policy.surge.window_minutes)
-    reason = significance(
-        case,
-        store.received_since(recent_since, case.received_at, exclude=case.case_id),
-        deps.policy,
-        flags=proposal.flags,
-    )
+    recent = store.received_since(recent_since, case.received_at, exclude=case.case_id)
+    reason = significance(case, recent, deps.policy, flags=proposal.flags)
     if reason is not None:
-        case.report_significance(SYSTEM_ACTOR, reason=reason, now=now)
+        groups = surge_groups(case, recent, deps.policy) if reason == "surge" else ()
+        case.report_significance(SYSTEM_ACTOR, reason=reason, now=now, surge_of=groups)
     case.propose_routing(
         SYSTEM_ACTOR,
         departments=proposal.departments,
@@ -235,6 +232,22 @@ def add_note(deps: Deps, actor: Actor, case_id: str, *, text: str, now: datetime
         actor=actor,
         action=Action.ADD_NOTE,
     )[0]
+
+
+def assign(
+    deps: Deps, actor: Actor, case_id: str, *, login: str, department: str | None, now: datetime
+) -> Case:
+    """A department's part of the case given to one of its officials, as the directory has them
+    (looked up once the case is known to be the actor's to see, so no refusal tells an executor
+    of another department anything)."""
+
+    def step(case: Case) -> bool:
+        member = deps.directory.staff(login)
+        if member is None or not member.active:
+            raise InvalidInput("Такого сотрудника нет в справочнике.", {"login": "нет такого"})
+        return case.assign(actor, assignee=member.actor(), department=department, now=now)
+
+    return change(deps, case_id, now, step, actor=actor, action=Action.ASSIGN)[0]
 
 
 def submit_draft(

@@ -20,6 +20,7 @@ from otklik.domain.roles import Actor
 from otklik.service.deps import Deps
 from otklik.service.inbox import shorten
 from otklik.service.reports import (
+    MonthReader,
     breach_view,
     build_breaches,
     build_monthly,
@@ -35,10 +36,11 @@ def build_dashboard(deps: Deps, actor: Actor, now: datetime) -> Dashboard:
     month = now.astimezone(calendar_tz).strftime("%Y-%m")
     # The local day may begin in the month before where the display and calendar zones differ.
     months = dict.fromkeys([since.astimezone(calendar_tz).strftime("%Y-%m"), month])
-    listed = [b for m in months for b in build_breaches(deps, m, now)]
+    read = MonthReader(deps)  # each month's cases read once for both reports
+    listed = [b for m in months for b in build_breaches(deps, m, now, read)]
     store = deps.store()
     open_cases = store.get_many(i for i, _ in store.open_case_ids())
-    report = build_monthly(deps, month, now, history=0)  # with the directory's names
+    report = build_monthly(deps, month, now, history=0, read=read)  # with the directory's names
     return Dashboard(
         day=day,
         month=month,

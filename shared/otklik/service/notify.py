@@ -74,6 +74,8 @@ def deliver(
     due = local_time(running.due, deps.display_tz) if running is not None else None
     if "event" in event:  # a curator's decision, by its Russian name
         event["event_title"] = named(CURATOR_EVENTS, event["event"])
+    if event.get("department"):  # e.g. the department whose part was assigned
+        event["department_title"] = departments.get(event["department"], event["department"])
     title = named(DEADLINES, timer) if timer else ""
     if title and department:
         title = f"{title}, {departments.get(department, department)}"

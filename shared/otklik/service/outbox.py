@@ -71,6 +71,8 @@ def messages_for(event: ev.Event, case: Case) -> list[tuple[str, dict]]:
                     logins=[case.proposed_assignee],
                 )
             ]
+        case ev.ExecutorAssigned():
+            return [_notify("executor_assigned", event, logins=[event.assignee])]
         case ev.CaseReturnedToCurator():
             return [_monitoring("return_to_curator", event, reason=event.reason)]
         case ev.DraftSubmitted():
@@ -118,8 +120,10 @@ def messages_for(event: ev.Event, case: Case) -> list[tuple[str, dict]]:
                 _notify(
                     "withdrawn",
                     event,
-                    roles=[Role.TECHNICAL, Role.RESPONSIBLE],
+                    # and the departments working on it: their heads, and whom it was assigned
+                    roles=[Role.TECHNICAL, Role.RESPONSIBLE, Role.EXECUTOR],
                     departments=case.departments,
+                    logins=case.assigned_to(case.departments),
                 )
             ]
         case ev.DeadlineEscalated():

@@ -74,12 +74,29 @@ def previous_months(month: str, count: int) -> list[str]:
     return found
 
 
-def build_monthly(deps: Deps, month: str, now: datetime, history: int = 2) -> MonthlyReport:
-    store = deps.store()
+class MonthReader:
+    """The cases received in a month, each month read from the store once however often it is
+    asked for: a page built from several reports (the monthly one with its breaches, the
+    dashboard) reads every case once."""
 
-    def cases_of(m: str):
-        return store.get_many(store.case_ids_of_month(m))
+    def __init__(self, deps: Deps) -> None:
+        self._store = deps.store()
+        self._months: dict[str, list[Case]] = {}
 
+    def __call__(self, month: str) -> list[Case]:
+        if month not in self._months:
+            self._months[month] = self._store.get_many(self._store.case_ids_of_month(month))
+        return self._months[month]
+
+
+def build_monthly(
+    deps: Deps,
+    month: str,
+    now: datetime,
+    history: int = 2,
+    read: MonthReader | None = None,
+) -> MonthlyReport:
+    cases_of = read or MonthReader(deps)
     month_cases = cases_of(month)
     report = monthly(
         month,
@@ -97,13 +114,14 @@ def build_monthly(deps: Deps, month: str, now: datetime, history: int = 2) -> Mo
     return report
 
 
-def build_breaches(deps: Deps, month: str, now: datetime | None = None) -> list[Breach]:
+def build_breaches(
+    deps: Deps, month: str, now: datetime | None = None, read: MonthReader | None = None
+) -> list[Breach]:
     """Deadlines missed in the month (`otklik.domain.reports.breaches`: every late timer, swept
     or not), on cases received in it or the month before, as of `now` (the present)."""
-    store = deps.store()
+    cases_of = read or MonthReader(deps)
     since, until = month_bounds(month, deps)
-    ids = store.case_ids_of_month(month) + store.case_ids_of_month(previous_months(month, 1)[0])
-    found = store.get_many(ids)
+    found = cases_of(month) + cases_of(previous_months(month, 1)[0])
     now = now or clock.now()
     return _with_officials(
         deps, found, breaches(found, since, until, policy=deps.policy, now=min(now, until))
