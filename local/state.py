@@ -23,7 +23,8 @@ its outbox record (DynamoDB), sends (SQS), then deletes the record (DynamoDB); a
 writes (DynamoDB), then deletes its message (SQS). Either way a message is in the snapshot's
 queue or its outbox record is in the snapshot's tables, never neither; on start every outbox
 record left is relayed, and every consumer drops a repeated message id. A message that was in
-flight is restored visible: the restart re-drives it at once.
+flight is restored visible and its consumer's claim on it is not restored: the restart
+re-drives it at once.
 
 Restoring writes straight into the moto backends (after the tables and queues were created
 from the template, before the demo directory is seeded), so it counts as no change.
@@ -383,6 +384,8 @@ def restore(
             log.warning("the kept table %s is no longer in the template: skipped", logical_id)
             continue
         for item in items:
+            if _claim(item):
+                continue
             dynamodb.put_item(name, item)
             counts["items"] += 1
     for logical_id, messages in (state.get("queues") or {}).items():
@@ -413,6 +416,22 @@ def restore(
         ses.sent_messages.append(letter)
         counts["mail"] += 1
     return counts
+
+
+def _claim(item: dict) -> bool:
+    """Whether `item` is a consumer's claim on a message it was processing (the key store's
+    in-progress record). The run that held it is dead, so the claim is not restored: kept, it
+    would turn the restored message away as "in progress" until its lease lapsed, and then for
+    the queue's visibility timeout (minutes), though nobody is processing it."""
+    from otklik.adapters.keys import IN_PROGRESS
+
+    result = item.get("result")
+    if not isinstance(result, dict) or "S" not in result:
+        return False
+    try:
+        return json.loads(result["S"]) == IN_PROGRESS
+    except ValueError:
+        return False
 
 
 # -- the keeper ---------------------------------------------------------------------------------

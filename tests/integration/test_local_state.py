@@ -163,3 +163,45 @@ def test_a_state_folder_has_one_run_and_an_unreadable_snapshot_says_how_to_start
     first.release()
     second.acquire()  # free again
     second.release()
+
+
+def test_a_claim_of_the_dead_run_is_not_restored_so_its_message_is_processed_at_once(
+    tmp_path, monkeypatch
+):
+    """A consumer killed mid-step left its claim on the message in the snapshot: restored, the
+    redelivered message would be turned away as in progress until the lease and then the
+    visibility timeout ran out. What the dead run finished stays remembered."""
+    from otklik.adapters.keys import DynamoKeyStore
+    from otklik.adapters.tables import IdempotencyRecord
+    from otklik.entrypoints.batch import DONE
+
+    def bind(name: str) -> None:
+        monkeypatch.setattr(IdempotencyRecord.Meta, "table_name", name)
+        monkeypatch.setattr(IdempotencyRecord.Meta, "region", REGION)
+        monkeypatch.setattr(IdempotencyRecord.Meta, "host", None)
+        monkeypatch.setattr(IdempotencyRecord, "_connection", None)
+
+    def idempotency_table(dynamodb) -> dict:
+        dynamodb.create_table(
+            TableName="keys",
+            KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "key", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        bind("keys")
+        return {"IdempotencyTable": "keys"}
+
+    store = DynamoKeyStore()
+    with mock_aws():
+        tables = idempotency_table(boto3.client("dynamodb", region_name=REGION))
+        store.remember("consumed:routing:finished", DONE, lifetime=3600)
+        assert store.claim("consumed:routing:cut-off", lease=600)
+        state = capture(tables, {}, account=DEFAULT_ACCOUNT_ID, region=REGION)
+
+    with mock_aws():
+        tables = idempotency_table(boto3.client("dynamodb", region_name=REGION))
+        counts = restore(state, tables, {}, account=DEFAULT_ACCOUNT_ID, region=REGION)
+        assert counts["items"] == 1
+        assert store.seen("consumed:routing:finished") == DONE
+        assert store.seen("consumed:routing:cut-off") is None
+        assert store.claim("consumed:routing:cut-off", lease=600)
