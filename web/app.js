@@ -62,6 +62,11 @@ function route() {
     showCase(decodeURIComponent(match[1]), ctx);
   } else if (hash.startsWith("#/register") && state.me.role === "technical") {
     showRegister();
+  } else if (hash.startsWith("#/templates")) {
+    const nav = state.nav;
+    import("./templates.js").then(({ renderTemplates }) => {
+      if (nav === state.nav) renderTemplates(root, ctx);
+    });
   } else if (hash.startsWith("#/dashboard")) {
     const nav = state.nav; // the module loads once; an address changed meanwhile wins
     import("./dashboard.js").then(({ renderDashboard }) => {

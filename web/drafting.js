@@ -6,7 +6,7 @@ import { countdownEl } from "./countdown.js";
 import { h, uid } from "./dom.js";
 import { errorBox, wire } from "./forms.js";
 import { departmentName, state } from "./state.js";
-import { SIGNATURE, TEMPLATES, addressName, fillTemplate, unfilledPlaceholders } from "./texts.js";
+import { SIGNATURE, addressName, fillTemplate, unfilledPlaceholders } from "./texts.js";
 import { showTime } from "./time.js";
 import { commentsList, findingsList } from "./widgets.js";
 
@@ -71,19 +71,33 @@ async function uploadFile(caseId, file) {
   return answer.attachment;
 }
 
-/** The templates on offer: a joint answer from the contributions given, then the fixed ones. */
-function templatesOf(c) {
-  const templates = [...TEMPLATES];
+/** The joint answer from the contributions given, offered before the library's templates. */
+function jointTemplates(c) {
   const given = (c.contributions || []).filter((x) => x.text);
-  if (given.length) {
-    templates.unshift({
+  if (!given.length) return [];
+  return [
+    {
       id: "joint",
       title: "Совместный ответ из вкладов отделов",
       kind: "final",
       text: `Здравствуйте, {имя}!\n\n${given.map((x) => x.text).join("\n\n")}\n\n${SIGNATURE}`,
-    });
+    },
+  ];
+}
+
+/** The library's templates that fit the case (its topic and network, the most specific first),
+ * added to the list as they come; a failure to read them leaves the joint one and a note. */
+async function offerLibrary(c, templates, select) {
+  const query = new URLSearchParams({ topic: c.topic || "", network: c.network || "" });
+  try {
+    const answer = await api("GET", `/api/v1/templates?${query}`);
+    for (const t of answer.templates || []) {
+      templates.push({ id: `lib:${t.template_id}`, title: t.title, kind: t.kind, text: t.text });
+      select.append(h("option", { value: `lib:${t.template_id}` }, t.title));
+    }
+  } catch {
+    select.append(h("option", { value: "", disabled: true }, "Шаблоны не загрузились: обновите страницу"));
   }
-  return templates;
 }
 
 function reworkNote(draft) {
@@ -113,13 +127,14 @@ export function draftForm(c, ctx) {
   const templateId = uid("template");
   const attId = uid("draft-att");
   const name = addressName((c.message?.author || c.author || {}).name);
-  const templates = templatesOf(c);
+  const templates = jointTemplates(c);
   const select = h(
     "select",
     { id: templateId, name: "template" },
     h("option", { value: "" }, "— выберите шаблон —"),
     templates.map((t) => h("option", { value: t.id }, t.title)),
   );
+  offerLibrary(c, templates, select);
   const text = h("textarea", { id: textId, name: "text", rows: 9, value: reworking ? reworking.text : "" });
   const kindName = uid("kind");
   const kindFinal = h("input", { type: "radio", name: "kind", id: `${kindName}-f`, value: "final", checked: true });

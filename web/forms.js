@@ -10,6 +10,7 @@ const FIELD_NAMES = {
   departments: "Отделы",
   reason: "Причина",
   text: "Текст",
+  title: "Название",
   kind: "Вид ответа",
   url: "Ссылка",
   comment: "Замечания",

@@ -35,6 +35,8 @@ export function renderShell(ctx) {
       h("a", { href: "#/" }, "Входящие"),
       // the head of district's overview (and the responsible executor's): who may read reports
       ["head", "responsible"].includes(me.role) ? h("a", { href: "#/dashboard" }, "Сводка") : null,
+      // the library of answer templates: kept by the desk that approves and the one that publishes
+      ["responsible", "technical"].includes(me.role) ? h("a", { href: "#/templates" }, "Шаблоны ответов") : null,
     ),
     h("p", { id: "work-clock", class: "work-clock", "aria-live": "off" }),
     h(

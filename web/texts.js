@@ -1,5 +1,5 @@
 // The page's own Russian: phrases built from parts (timeline entries, timer titles, counts),
-// the answer templates and their placeholders. The names of the API's codes are the server's
+// the answer templates' placeholders (the templates are the server's library, templates.js). The names of the API's codes are the server's
 // (vocabulary.js); none is copied here.
 
 import { showTime } from "./time.js";
@@ -117,51 +117,7 @@ export function timelinePhrase(entry, departmentName = (d) => d, personName = (l
   }
 }
 
-export const SIGNATURE = "С уважением, администрация района.";
-
-/** Answer templates (clause 19: the network's style, the substance, proof where there is any).
- * {имя} is the author's name, {место} the location; [в скобках] is for the official to fill. */
-export const TEMPLATES = [
-  {
-    id: "roads",
-    title: "Дороги: ремонт участка",
-    kind: "final",
-    text:
-      "Здравствуйте, {имя}! Спасибо, что сообщили о состоянии дороги ({место}). " +
-      "Специалисты отдела дорожного хозяйства осмотрели участок. Ремонт выполнит [подрядчик] " +
-      "в срок до [срок]. После ремонта разместим здесь фотографии.\n\n" +
-      SIGNATURE,
-  },
-  {
-    id: "housing",
-    title: "ЖКХ: отопление, вода, вывоз мусора",
-    kind: "final",
-    text:
-      "Здравствуйте, {имя}! Администрация района связалась с [организация] по вашему адресу " +
-      "({место}). [Что сделано]. Работы будут завершены до [срок]. Если проблема сохранится, " +
-      "напишите, пожалуйста, в этой ветке — мы проконтролируем.\n\n" +
-      SIGNATURE,
-  },
-  {
-    id: "interim",
-    title: "Промежуточный ответ: нужно время",
-    kind: "interim",
-    text:
-      "Здравствуйте, {имя}! Ваше сообщение принято в работу. Чтобы ответить по существу, " +
-      "нужно [что требуется: выезд на место, запрос в организацию]. Окончательный ответ " +
-      "дадим в этой ветке не позднее [срок].\n\n" +
-      SIGNATURE,
-  },
-  {
-    id: "repeat",
-    title: "Повторное сообщение (п. 18)",
-    kind: "final",
-    text:
-      "Здравствуйте, {имя}! Администрация уже отвечала на это обращение. С тех пор сделано " +
-      "следующее: [что сделано]. Дальше: [что и когда будет сделано].\n\n" +
-      SIGNATURE,
-  },
-];
+export const SIGNATURE = "С уважением, администрация района."; // of the joint answer
 
 /** How to address the author: first name (with patronymic if given), or nobody. */
 export function addressName(fullName) {

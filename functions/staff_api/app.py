@@ -1,5 +1,5 @@
-"""StaffApiFunction: login, the inbox, the case view, triage, assignment, notes and the
-publication record."""
+"""StaffApiFunction: login, the inbox, the case view, triage, assignment, notes, the
+publication record, the reports and the library of answer templates."""
 
 from dataclasses import replace
 
@@ -18,12 +18,13 @@ from otklik.entrypoints.schemas import (
     NoteIn,
     NoticeIn,
     PublicationIn,
+    TemplateIn,
     TriageIn,
     localise,
 )
-from otklik.entrypoints.views import case_summary, colleagues, notice_view
+from otklik.entrypoints.views import case_summary, colleagues, notice_view, template_view
 from otklik.entrypoints.yandex import both_clouds
-from otklik.service import cases, dashboard, inbox, reports, signin
+from otklik.service import answer_templates, cases, dashboard, inbox, reports, signin
 
 app = http.resolver()
 logger = Logger(service="otklik-signin")
@@ -270,6 +271,47 @@ def head_dashboard():
     actor = http.caller(app, d)
     board = dashboard.build_dashboard(d, actor, http.now())
     return http.json_response(200, dashboard.dashboard_view(board, d.display_tz))
+
+
+@app.get("/api/v1/templates")
+def list_templates():
+    d = deps()
+    http.caller(app, d)
+    q = app.current_event.query_string_parameters or {}
+    found = answer_templates.list_templates(
+        d, topic=q.get("topic") or None, network=q.get("network") or None
+    )
+    names = reports.staff_names(d)
+    listed = [template_view(t, d.display_tz, names) for t in found]
+    return http.json_response(200, {"templates": listed})
+
+
+@app.put("/api/v1/templates/<template_id>")
+def save_template(template_id: str):
+    d = deps()
+    actor = http.caller(app, d)
+    body = http.parse(app, TemplateIn)
+    saved = answer_templates.save_template(
+        d,
+        actor,
+        template_id,
+        title=body.title,
+        text=body.text,
+        kind=body.kind,
+        topic=body.topic,
+        network=body.network,
+        now=http.now(),
+    )
+    names = {actor.login: actor.name} if actor.name else {}
+    return http.json_response(200, template_view(saved, d.display_tz, names))
+
+
+@app.delete("/api/v1/templates/<template_id>")
+def delete_template(template_id: str):
+    d = deps()
+    actor = http.caller(app, d)
+    answer_templates.delete_template(d, actor, template_id, now=http.now())
+    return http.json_response(200, {"deleted": template_id})
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

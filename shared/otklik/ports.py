@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from otklik.domain.answer_templates import AnswerTemplate
 from otklik.domain.case import Case
 from otklik.domain.roles import Actor, Role
 from otklik.domain.routing import RoutingRule
@@ -198,6 +199,11 @@ class Directory(Protocol):
     def departments(self) -> list[DepartmentEntry]: ...
 
     def routing_rules(self) -> list[RoutingRule]: ...
+
+    def answer_templates(self) -> list[AnswerTemplate]:
+        """The desk's stored templates, deletions included (`domain.answer_templates`)."""
+
+    def put_answer_template(self, template: AnswerTemplate) -> None: ...
 
 
 @dataclass(frozen=True)

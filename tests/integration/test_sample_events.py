@@ -443,6 +443,17 @@ def test_sample_events_take_a_message_to_a_published_answer(
     status, board = desk.http("staff_dashboard")
     assert status == 200 and {d["department"] for d in board["departments"]} >= {"roads"}, board
 
+    # The responsible executor adds a VK template for roads; roads is offered it first.
+    status, saved = desk.http("staff_template_save")
+    assert (status, saved["template_id"], saved["updated_by"]) == (200, "roads-vk", "resp"), saved
+    status, offered = desk.http("staff_templates")
+    assert status == 200 and offered["templates"][0]["template_id"] == "roads-vk", offered
+    assert offered["templates"][0]["updated_by_name"] == "Сергей Николаевич Морозов"
+    status, gone = desk.http("staff_template_delete")
+    assert (status, gone) == (200, {"deleted": "roads-vk"})
+    status, offered = desk.http("staff_templates")
+    assert "roads-vk" not in [t["template_id"] for t in offered["templates"]]
+
     # A case nobody triages: the sweep at the sample's time (months later) escalates it.
     open_id, _ = receive(desk, f"{tag}-open")
     summary = desk.run("sweeper_schedule", sample("sweeper_schedule"))

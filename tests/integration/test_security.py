@@ -38,7 +38,7 @@ from otklik.domain.case import Case
 from otklik.domain.states import Status
 from otklik.entrypoints import auth, http
 from otklik.entrypoints.schemas import ManualMessageIn, MessageIn
-from otklik.service import attachments, cases
+from otklik.service import answer_templates, attachments, cases
 
 MESSAGES = "/api/v1/monitoring/messages"
 CALLBACKS = "/api/v1/monitoring/callbacks"
@@ -211,6 +211,22 @@ class Desk:
             reason="",
             now=datetime.now(UTC),
         )
+
+    def template(self) -> str:
+        """A template of the desk's own, saved the quick way: its id."""
+        template_id = f"sec-{uuid.uuid4().hex[:12]}"
+        answer_templates.save_template(
+            self.d,
+            self.actor("resp"),
+            template_id,
+            title="Проверка",
+            text="Здравствуйте, {имя}!",
+            kind="final",
+            topic=None,
+            network=None,
+            now=datetime.now(UTC),
+        )
+        return template_id
 
     def uploaded(self, department: str = "roads") -> tuple[Case, str]:
         """A case in work with a PNG uploaded for its draft, not yet confirmed: (case, file id)."""
@@ -850,6 +866,16 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     "breach-report": Scenario("GET", "/api/v1/reports/breaches", lambda d: (None, None)),
     "dashboard": Scenario("GET", "/api/v1/dashboard", lambda d: (None, None)),
+    "templates": Scenario("GET", "/api/v1/templates", lambda d: (None, None)),
+    "save-template": Scenario(
+        "PUT",
+        "/api/v1/templates/{template_id}",
+        lambda d: (None, "security-check"),
+        {"title": "Проверка", "text": "Здравствуйте, {имя}!", "kind": "final"},
+    ),
+    "delete-template": Scenario(
+        "DELETE", "/api/v1/templates/{template_id}", lambda d: (None, d.template())
+    ),
     "logout": Scenario("POST", "/api/v1/auth/logout", lambda d: (None, None)),
 }
 
@@ -891,6 +917,10 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int]] = {
     "monthly-report":          (403, 200, 403, 403, 200, 401),
     "breach-report":           (403, 200, 403, 403, 200, 401),
     "dashboard":               (403, 200, 403, 403, 200, 401),
+    # the library of answer templates: read by all, kept by the responsible and technical
+    "templates":               (200, 200, 200, 200, 200, 401),
+    "save-template":           (200, 200, 403, 403, 403, 401),
+    "delete-template":         (200, 200, 403, 403, 403, 401),
     "logout":                  (200, 200, 200, 200, 200, 401),
 }  # fmt: skip
 CALLERS = (*LOGINS, None)
@@ -929,7 +959,10 @@ def test_role_action_matrix(api, desk, password_material, name, login, expected)
     scenario = SCENARIOS[name]
     case, draft_id = scenario.setup(desk)
     path = scenario.path.format(
-        case_id=case.case_id if case else "", draft_id=draft_id or "", file_id=draft_id or ""
+        case_id=case.case_id if case else "",
+        draft_id=draft_id or "",
+        file_id=draft_id or "",
+        template_id=draft_id or "",  # a template's scenario sets it up in the draft's place
     )
     before = (desk.case(case.case_id), desk.audit(case.case_id)) if case else None
     token = None
@@ -1199,7 +1232,9 @@ def test_no_route_changes_or_deletes_audit_entries(api, desk):
     statuses = set()
     for method, template, operation in _documented_operations():
         for case_id, draft_id in ((closed.case_id, closed_draft), (review.case_id, review_draft)):
-            path = template.format(case_id=case_id, draft_id=draft_id, file_id=draft_id)
+            path = template.format(
+                case_id=case_id, draft_id=draft_id, file_id=draft_id, template_id="interim"
+            )
             body = _example_body(operation)
             if template in (MESSAGES, CALLBACKS):
                 if template == MESSAGES:
@@ -1287,6 +1322,34 @@ def test_a_note_of_20000_characters_or_none_is_422_and_the_case_stays(api, desk)
         assert_error(reply, 422, None)
         assert "text" in reply["error"]["fields"]
     assert desk.case(case.case_id).version == case.version
+
+
+@pytest.mark.parametrize("name", list(NOTE_TEXTS))
+def test_an_answer_template_keeps_hostile_text_as_data(api, desk, name):
+    text = NOTE_TEXTS[name]
+    template_id = f"sec-{uuid.uuid4().hex[:12]}"
+    body = {"title": text, "text": text, "topic": text}
+
+    reply = api("PUT", f"/api/v1/templates/{template_id}", body, as_="tech")
+
+    assert reply.status == 200, reply.body
+    kept = "".join(c for c in text if c.isprintable()).strip()
+    assert (reply["title"], reply["text"], reply["topic"]) == (kept, kept, kept)
+    listed = api("GET", "/api/v1/templates", as_="roads")["templates"]
+    assert {"template_id": template_id, "text": kept} in [
+        {"template_id": t["template_id"], "text": t["text"]} for t in listed
+    ]
+
+
+def test_an_answer_template_of_20000_characters_or_none_is_422_and_the_library_stays(api, desk):
+    template_id = desk.template()
+    before = api("GET", "/api/v1/templates", as_="resp")["templates"]
+    for title, text in (("Проверка", "я" * 20_000), ("я" * 20_000, "Текст"), ("  ", "\x00")):
+        body = {"title": title, "text": text}
+        reply = api("PUT", f"/api/v1/templates/{template_id}", body, as_="resp")
+        assert_error(reply, 422, None)
+        assert set(reply["error"]["fields"]) & {"title", "text"}, reply.body
+    assert api("GET", "/api/v1/templates", as_="resp")["templates"] == before
 
 
 def test_an_oversize_body_is_413_signed_or_not(api, desk):

@@ -490,6 +490,7 @@ SAMPLE_IDS = {
     "case_id": "3f2a9c1e5b7d4e8f9a0b1c2d3e4f5a6b",
     "draft_id": "8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f",
     "file_id": "5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b",
+    "template_id": "roads",
 }
 
 

@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from local import seed
 from otklik import codec
 from otklik.config import Settings
+from otklik.domain.answer_templates import AnswerTemplate
 from otklik.domain.calendar import WorkingCalendar
 from otklik.domain.case import Case
 from otklik.domain.errors import ConcurrentModification, NotFound
@@ -525,6 +526,7 @@ class FakeDirectory:
         self._staff = {s.login: s for s in staff}
         self._departments = list(departments)
         self._routing = list(routing)
+        self._templates: dict[str, AnswerTemplate] = {}
 
     def staff(self, login: str) -> Staff | None:
         return self._staff.get(login)
@@ -537,6 +539,12 @@ class FakeDirectory:
 
     def routing_rules(self) -> list[RoutingRule]:
         return list(self._routing)
+
+    def answer_templates(self) -> list[AnswerTemplate]:
+        return list(self._templates.values())
+
+    def put_answer_template(self, template: AnswerTemplate) -> None:
+        self._templates[template.template_id] = template
 
     def add(self, member: Staff) -> None:
         self._staff[member.login] = member

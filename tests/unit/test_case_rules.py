@@ -412,6 +412,7 @@ def test_the_permission_table_follows_the_regulation():
         Action.ADD_NOTE: {Role.TECHNICAL, Role.RESPONSIBLE, Role.EXECUTOR, Role.HEAD},
         # a department's part to one of its officials: by its head, or the responsible executor
         Action.ASSIGN: {Role.EXECUTOR, Role.RESPONSIBLE},
+        Action.EDIT_TEMPLATES: {Role.RESPONSIBLE, Role.TECHNICAL},
     }
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pynamodb.exceptions import DoesNotExist
 
 from otklik.adapters.tables import DirectoryRecord
+from otklik.codec import from_plain, to_plain
+from otklik.domain.answer_templates import AnswerTemplate
 from otklik.domain.roles import Actor, Role
 from otklik.domain.routing import RoutingRule
 
@@ -94,6 +96,17 @@ class Directory:
                 "keywords": list(rule.keywords),
             },
         ).save()
+
+    def answer_templates(self) -> list[AnswerTemplate]:
+        return [_template(r) for r in DirectoryRecord.query("answer_template")]
+
+    def put_answer_template(self, template: AnswerTemplate) -> None:
+        data = {k: v for k, v in to_plain(template).items() if k != "template_id"}
+        DirectoryRecord("answer_template", template.template_id, data=data).save()
+
+
+def _template(record: DirectoryRecord) -> AnswerTemplate:
+    return from_plain(AnswerTemplate, {**record.data, "template_id": record.sk})
 
 
 def _staff(record: DirectoryRecord) -> StaffMember:

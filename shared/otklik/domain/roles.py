@@ -49,6 +49,7 @@ class Action(StrEnum):
     VIEW_REPORTS = "view_reports"
     ADD_NOTE = "add_note"  # an internal note for colleagues
     ASSIGN = "assign"  # a department's part of a case given to one of its officials
+    EDIT_TEMPLATES = "edit_templates"  # the library of answer templates
 
 
 # The curator acts through the monitoring system: by callback where it integrates, otherwise the
@@ -70,6 +71,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ADD_NOTE: frozenset({Role.TECHNICAL, Role.RESPONSIBLE, Role.EXECUTOR, Role.HEAD}),
     # the head of the department for its own part; the responsible executor for any department
     Action.ASSIGN: frozenset({Role.EXECUTOR, Role.RESPONSIBLE}),
+    # the desk that approves answers and the one that publishes them keep the library
+    Action.EDIT_TEMPLATES: frozenset({Role.RESPONSIBLE, Role.TECHNICAL}),
 }
 
 

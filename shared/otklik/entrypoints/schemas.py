@@ -10,8 +10,9 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from otklik.domain import values
+from otklik.domain.answer_templates import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, TOPIC_MAX_LENGTH
 from otklik.domain.case import NOTE_MAX_LENGTH
-from otklik.domain.links import network_of
+from otklik.domain.links import NETWORKS, network_of
 
 Text = Field(min_length=1, max_length=20_000)
 Short = Field(min_length=1, max_length=500)
@@ -222,6 +223,16 @@ class RejectIn(_Body):
 
 class NoteIn(_Body):
     text: str = Field(min_length=1, max_length=NOTE_MAX_LENGTH)
+
+
+class TemplateIn(_Body):
+    """Blank fields are the domain's to refuse (`make_template`), with all the others at once."""
+
+    title: str = Field(default="", max_length=TITLE_MAX_LENGTH)
+    text: str = Field(default="", max_length=TEXT_MAX_LENGTH)
+    kind: Literal["final", "interim"] = "final"
+    topic: str | None = Field(default=None, max_length=TOPIC_MAX_LENGTH)
+    network: Literal[NETWORKS] | None = None
 
 
 class PublicationIn(_Body):

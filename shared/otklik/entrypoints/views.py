@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from otklik import codec
+from otklik.domain.answer_templates import AnswerTemplate
 from otklik.domain.case import Case
 from otklik.domain.inbox_terms import own_timers, turn
 from otklik.domain.states import STATUS_TITLES_RU
@@ -77,6 +78,26 @@ def colleagues(staff: Iterable[StaffMember]) -> list[dict]:
         {"login": m.login, "name": m.name, "department": m.department, "lead": m.lead}
         for m in executors
     ]
+
+
+def template_view(
+    template: AnswerTemplate, tz: ZoneInfo, names: Mapping[str, str] | None = None
+) -> dict:
+    """An answer template as the page reads it; `default`: shipped with the system; `names`
+    are the officials' names by login, for who changed it last."""
+    by = template.updated_by or None
+    return {
+        "template_id": template.template_id,
+        "title": template.title,
+        "text": template.text,
+        "kind": template.kind,
+        "topic": template.topic,
+        "network": template.network,
+        "default": template.default,
+        "updated_by": by,
+        "updated_by_name": (names or {}).get(by) or by if by else None,
+        "updated_at": _t(template.updated_at, tz),
+    }
 
 
 def monitoring_answer(case: Case, tz: ZoneInfo) -> dict:

@@ -1,0 +1,167 @@
+// «Шаблоны ответов»: the library the draft form offers (clause 19), kept by the responsible
+// and technical executors. A template may be for one topic, one network, both or any; the
+// shipped ones may be changed or removed like the desk's own. The server checks every field and
+// who may change the library; the page only says what it answered.
+
+import { api, sessionEnded } from "./api.js";
+import { append, clear, h, uid } from "./dom.js";
+import { errorBox, showError, wire } from "./forms.js";
+import { announce, focusHeading, setTitle } from "./page.js";
+import { state } from "./state.js";
+import { showTime } from "./time.js";
+import { entries, name } from "./vocabulary.js";
+
+const TITLE_MAX = 120; // otklik.domain.answer_templates
+const TEXT_MAX = 4000;
+
+export async function renderTemplates(root, ctx) {
+  state.view = "templates";
+  state.current = null;
+  setTitle("Шаблоны ответов");
+  const box = errorBox();
+  const holder = h("div", { id: "templates" }, h("p", { class: "muted" }, "Загрузка…"));
+  clear(root);
+  append(root, [
+    h("div", { class: "page-head" }, h("h1", {}, "Шаблоны ответов")),
+    h(
+      "p",
+      { class: "hint" },
+      "Форма проекта ответа предлагает шаблоны темы и сети сообщения первыми. {имя} — имя автора, {место} — место; [в скобках] заполняет исполнитель.",
+    ),
+    box,
+    holder,
+  ]);
+  focusHeading();
+  const nav = state.nav;
+  try {
+    const data = await api("GET", "/api/v1/templates");
+    if (nav !== state.nav) return;
+    paint(holder, data.templates || [], ctx, root);
+  } catch (error) {
+    if (nav !== state.nav) return;
+    if (sessionEnded(error)) {
+      ctx.signedOut("Сеанс завершён. Войдите снова.");
+      return;
+    }
+    clear(holder);
+    showError(box, error);
+  }
+}
+
+function scope(t) {
+  const topic = t.topic ? `тема «${t.topic}»` : "любая тема";
+  const network = t.network ? name("networks", t.network) : "любая сеть";
+  return `${topic}, ${network}`;
+}
+
+function paint(holder, templates, ctx, root) {
+  clear(holder);
+  const list = h(
+    "ul",
+    { class: "template-list" },
+    templates.map((t) =>
+      h(
+        "li",
+        { class: "template-item", "data-template-id": t.template_id },
+        h("strong", {}, t.title),
+        h("span", { class: "muted" }, ` — ${scope(t)}; ${t.kind === "interim" ? "промежуточный" : "окончательный"}`),
+        t.updated_by ? h("span", { class: "muted" }, `; изменён ${showTime(t.updated_at)}, ${t.updated_by_name || t.updated_by}`) : null,
+        h(
+          "button",
+          { type: "button", class: "link-button", onclick: () => editForm(holder, t, ctx, root) },
+          "Изменить",
+        ),
+      ),
+    ),
+  );
+  const add = h(
+    "button",
+    { type: "button", class: "secondary", onclick: () => editForm(holder, null, ctx, root) },
+    "Новый шаблон",
+  );
+  append(holder, [templates.length ? list : h("p", { class: "muted" }, "Шаблонов нет."), add]);
+}
+
+function field(label, control) {
+  const id = uid("tpl");
+  control.id = id;
+  return h("div", { class: "field" }, h("label", { for: id }, label), control);
+}
+
+/** The form for one template (`t`), or a new one. */
+function editForm(holder, t, ctx, root) {
+  const box = errorBox();
+  const newId = () => `own-${Date.now().toString(36)}`;
+  const title = h("input", { name: "title", maxlength: TITLE_MAX, value: t ? t.title : "" });
+  const kind = h(
+    "select",
+    { name: "kind" },
+    h("option", { value: "final", selected: !t || t.kind === "final" }, "окончательный"),
+    h("option", { value: "interim", selected: t?.kind === "interim" }, "промежуточный"),
+  );
+  const topics = uid("topics");
+  const topic = h("input", { name: "topic", list: topics, value: t?.topic || "" });
+  const network = h(
+    "select",
+    { name: "network" },
+    h("option", { value: "" }, "любая сеть"),
+    entries("networks").map(([code, title]) => h("option", { value: code, selected: t?.network === code }, title)),
+  );
+  const text = h("textarea", { name: "text", rows: 8, maxlength: TEXT_MAX, value: t ? t.text : "" });
+  const remove = t
+    ? h("button", { type: "button", class: "danger", "data-remove": "1" }, "Удалить")
+    : null;
+  const form = h(
+    "form",
+    { class: "action-form template-form", "data-template-id": t ? t.template_id : "" },
+    h("h2", {}, t ? `Шаблон «${t.title}»` : "Новый шаблон"),
+    field("Название", title),
+    field("Вид ответа", kind),
+    field("Тема (пусто — любая)", topic),
+    h(
+      "datalist",
+      { id: topics },
+      (state.me?.departments || []).map((d) => h("option", { value: d.name })),
+    ),
+    field("Сеть", network),
+    field("Текст шаблона", text),
+    box,
+    h(
+      "div",
+      { class: "buttons" },
+      h("button", { type: "submit" }, "Сохранить"),
+      remove,
+      h("button", { type: "button", class: "link-button", onclick: () => renderTemplates(root, ctx) }, "Отмена"),
+    ),
+  );
+  wire(form, box, async () => {
+    const id = t ? t.template_id : newId();
+    await api("PUT", `/api/v1/templates/${encodeURIComponent(id)}`, {
+      body: {
+        title: title.value,
+        kind: kind.value,
+        topic: topic.value.trim() || null,
+        network: network.value || null,
+        text: text.value,
+      },
+    });
+    await renderTemplates(root, ctx);
+    announce(`Шаблон «${title.value.trim()}» сохранён.`, "ok");
+  });
+  if (remove) {
+    remove.addEventListener("click", async () => {
+      if (!confirm(`Удалить шаблон «${t.title}»? Он больше не будет предлагаться в форме ответа.`)) return;
+      try {
+        await api("DELETE", `/api/v1/templates/${encodeURIComponent(t.template_id)}`);
+        await renderTemplates(root, ctx);
+        announce(`Шаблон «${t.title}» удалён.`, "ok");
+      } catch (error) {
+        if (sessionEnded(error)) ctx.signedOut("Сеанс завершён. Войдите снова.");
+        else showError(box, error);
+      }
+    });
+  }
+  clear(holder);
+  append(holder, [form]);
+  title.focus();
+}
