@@ -27,7 +27,7 @@ logger = Logger(service="otklik-publishing")
 
 # SQS allows a visibility timeout of 0 s to 12 h; a publication never waits near that long.
 MAX_VISIBILITY_SECONDS = 900
-LAMBDA_RESERVE_SECONDS = 5  # kept back from the in-call retry budget for recording the result
+LAMBDA_RESERVE_SECONDS = 5  # kept back from the delivery's time for recording the result
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,15 +55,16 @@ def _deliveries(event: dict) -> dict[str, dict]:
 
 def _publish(message: Approved, record: dict | None, context) -> None:
     channels = channel_settings()
-    budget = channels.retry_budget_seconds
+    budget, left = channels.retry_budget_seconds, None
     if context is not None and hasattr(context, "get_remaining_time_in_millis"):
-        left = context.get_remaining_time_in_millis() / 1000 - LAMBDA_RESERVE_SECONDS
-        budget = max(0.0, min(budget, left))
+        left = max(0.0, context.get_remaining_time_in_millis() / 1000 - LAMBDA_RESERVE_SECONDS)
+        budget = min(budget, left)
     attributes = (record or {}).get("attributes") or {}
     delivery = Delivery(
         receive_count=int(attributes.get("ApproximateReceiveCount") or 1),
         max_receives=channels.publishing_max_receives,
         budget_seconds=budget,
+        deadline_seconds=left,
         handover=channels.handover,
     )
     try:

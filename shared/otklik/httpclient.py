@@ -19,6 +19,7 @@ better than a few quick knocks. Redirects are not followed.
 from __future__ import annotations
 
 import json
+import math
 import random
 import time
 import urllib.parse
@@ -112,24 +113,60 @@ class File:
     content_type: str = "application/octet-stream"
 
 
+class OutOfTime(TemporaryError):
+    """The delivery's time is up before its next request: the queue tries again later, so the
+    function never outlives its own timeout (where the message would come back without anyone
+    hearing why)."""
+
+    def __init__(self) -> None:
+        super().__init__("время на попытку истекло, повторим позже", inline=False)
+
+
+# A request is not started with less time than this left: it could not get an answer.
+MIN_REQUEST_SECONDS = 0.5
+# The APIs answer in JSON of a few kilobytes; a larger answer is not one of theirs.
+MAX_ANSWER_BYTES = 2 * 1024 * 1024
+CHUNK_BYTES = 64 * 1024
+
+
 @dataclass
 class Budget:
-    """How long one delivery may spend waiting between its retries."""
+    """How long one delivery may spend waiting between its retries (`seconds`), and how long it
+    may take in all, its requests included (`limit`: the function's remaining time, less what
+    recording the result needs; None, no limit but the requests' own timeouts)."""
 
     seconds: float
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     started: float | None = None
     slept: list[float] = field(default_factory=list)  # every wait, for logs and tests
+    limit: float | None = None
 
     def __post_init__(self) -> None:
         if self.started is None:
             self.started = self.clock()
 
-    def remaining(self) -> float:
+    def _spent(self) -> float:
         # Time passed counts, and so does time slept (a stand-in `sleep` does not pass time).
-        spent = max(self.clock() - self.started, sum(self.slept))
-        return max(0.0, self.seconds - spent)
+        return max(self.clock() - self.started, sum(self.slept))
+
+    def time_left(self) -> float:
+        """Seconds until the delivery's limit (infinite without one)."""
+        if self.limit is None:
+            return math.inf
+        return max(0.0, self.limit - self._spent())
+
+    def remaining(self) -> float:
+        """Seconds that may still be spent waiting."""
+        return max(0.0, min(self.seconds - self._spent(), self.time_left()))
+
+    def request_timeout(self, default: float) -> float:
+        """The timeout of the next request: its own, cut to the time left; OutOfTime when too
+        little is left to start one."""
+        left = self.time_left()
+        if left < MIN_REQUEST_SECONDS:
+            raise OutOfTime()
+        return min(default, left)
 
     def wait(self, seconds: float) -> bool:
         """Sleep `seconds` if the budget allows it; False (and no sleep) if it does not."""
@@ -232,9 +269,12 @@ class HttpClient:
         files: Mapping[str, File] | None = None,
         headers: Mapping[str, str] | None = None,
         body: bytes | None = None,
+        budget: Budget | None = None,
     ) -> Response:
         """One request; any HTTP status is returned, only a missing answer raises. Redirects
-        are not followed: an API that redirects is answered as it answered."""
+        are not followed: an API that redirects is answered as it answered. With `budget`, the
+        request's timeout is cut to the delivery's time left (OutOfTime if none is)."""
+        timeout = budget.request_timeout(self.timeout) if budget is not None else self.timeout
         if query:
             url += ("&" if "?" in url else "?") + urllib.parse.urlencode(form_values(query))
         sent = {"Accept": "application/json", **(headers or {})}
@@ -247,9 +287,10 @@ class HttpClient:
         elif json_body is not None:
             body = json.dumps(json_body, ensure_ascii=False).encode()
             sent["Content-Type"] = "application/json; charset=utf-8"
-        answer = self._send(method, url, body=body, headers=sent)
+        until = time.monotonic() + timeout
+        answer = self._send(method, url, body=body, headers=sent, timeout=timeout)
         try:
-            return Response(answer.status, _lower(answer.headers), answer.read())
+            return Response(answer.status, _lower(answer.headers), _read(answer, url, until))
         finally:
             answer.release_conn()
 
@@ -277,6 +318,32 @@ class HttpClient:
         except urllib3.exceptions.HTTPError as error:
             refused = _refused(error)
             raise Unreachable(f"{_host(url)}: {_reason(error)}", refused=refused) from error
+
+
+def _read(answer, url: str, until: float) -> bytes:
+    """The body, read as it comes: no larger than `MAX_ANSWER_BYTES`, and done by `until`
+    (the request's timeout bounds each read of the socket, not a server that trickles a byte
+    at a time: each read gets the time left instead)."""
+    import urllib3
+
+    chunks, size = [], 0
+    try:
+        while True:
+            left = until - time.monotonic()
+            if left <= 0:
+                raise Unreachable(f"{_host(url)}: ответ не получен вовремя")
+            sock = getattr(answer.connection, "sock", None)
+            if sock is not None:
+                sock.settimeout(left)  # the next read waits no longer than the time left
+            chunk = answer.read1(CHUNK_BYTES)
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                raise Unreachable(f"{_host(url)}: ответ больше {MAX_ANSWER_BYTES} байт")
+            chunks.append(chunk)
+    except (urllib3.exceptions.HTTPError, TimeoutError) as error:
+        raise Unreachable(f"{_host(url)}: {_reason(error)}") from error
 
 
 def _refused(error: BaseException) -> bool:

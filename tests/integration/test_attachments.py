@@ -243,6 +243,10 @@ def test_a_draft_with_a_link_or_another_cases_file_is_refused(api):
 
     for attachment in (
         {"type": "photo", "url": "https://example.org/photo.jpg"},
+        {"type": "photo", "url": "http://127.0.0.1:4566/moto-api/data.json"},  # loopback
+        {"type": "photo", "url": "http://10.0.0.5/photo.jpg"},  # a private address
+        {"type": "photo", "url": "http://169.254.169.254/latest/meta-data/"},  # the metadata
+        {"type": "photo", "url": "http://[::1]/photo.jpg"},
         {"key": foreign["key"]},
         {"key": f"cases/{case_id}/never-uploaded"},
     ):

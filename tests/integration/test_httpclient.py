@@ -1,11 +1,15 @@
 """The channels' HTTP client against a real HTTP server on loopback: redirects are not followed,
-multipart is what a server parses, and a refused connection is told apart from a timeout. (The
+multipart is what a server parses, a refused connection is told apart from a timeout, and no
+server can hold a request past its time (slow to answer, trickling its body, or sending
+hundreds of megabytes). (The
 client downloads nothing: a draft's files are read from the project's own bucket.)"""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
+import time
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,8 +17,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from otklik.httpclient import (
+    MAX_ANSWER_BYTES,
+    Budget,
     File,
     HttpClient,
+    OutOfTime,
     Unreachable,
 )
 
@@ -31,6 +38,25 @@ class Server(ThreadingHTTPServer):
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
+                if self.path == "/slow":  # the answer comes after 5 s
+                    time.sleep(5)
+                if self.path == "/trickle":  # 100 bytes, one every 0.2 s: 20 s in all
+                    self.send_response(200)
+                    self.send_header("Content-Length", "100")
+                    self.end_headers()
+                    for _ in range(100):
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                        time.sleep(0.2)
+                    return
+                if self.path == "/huge":  # 300 MB announced and sent as fast as it goes
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(300 * MB))
+                    self.end_headers()
+                    with contextlib.suppress(OSError):  # the client hangs up early
+                        for _ in range(300):
+                            self.wfile.write(b"\0" * MB)
+                    return
                 if self.path == "/moved":
                     self.send_response(302)
                     self.send_header("Location", "http://127.0.0.1:1/secret")
@@ -107,3 +133,32 @@ def test_a_refused_connection_is_told_apart():
         HttpClient(timeout=2).request("GET", f"http://127.0.0.1:{port}/")
     assert failed.value.refused
     assert not failed.value.inline  # left to the queue's pause
+
+
+def test_a_slow_answer_is_cut_at_the_deliverys_time_left(server):
+    budget = Budget(8, limit=1.5)  # the function has 1.5 s left for this delivery
+    started = time.monotonic()
+    with pytest.raises(Unreachable):
+        HttpClient(timeout=8).request("GET", f"{server.url}/slow", budget=budget)
+    assert time.monotonic() - started < 4  # the server answers only after 5 s
+
+
+def test_a_body_trickled_a_byte_at_a_time_is_cut_at_the_timeout(server):
+    started = time.monotonic()
+    with pytest.raises(Unreachable, match=r"вовремя|timed out"):
+        HttpClient(timeout=1.5).request("GET", f"{server.url}/trickle")
+    assert time.monotonic() - started < 8  # the whole body would take 20 s
+
+
+def test_an_answer_of_300_mb_is_refused_before_it_is_read(server):
+    with pytest.raises(Unreachable, match="ответ больше"):
+        HttpClient(timeout=30).request("GET", f"{server.url}/huge")
+    assert MAX_ANSWER_BYTES < 300 * MB
+
+
+def test_no_request_starts_once_the_deliverys_time_is_up(server):
+    clock = iter([0.0, 10.0, 10.0, 10.0]).__next__
+    budget = Budget(8, limit=5, clock=clock)
+    with pytest.raises(OutOfTime) as failed:
+        HttpClient().request("GET", f"{server.url}/moved", budget=budget)
+    assert not failed.value.inline  # left to the queue

@@ -1118,6 +1118,38 @@ def test_a_retry_that_would_come_too_late_for_t6_hands_over_at_once(vk_env):
     assert deps().store().get(case_id).publication_failure is not None
 
 
+def test_a_slow_network_cannot_hold_the_delivery_past_its_time(vk_env):
+    """Every call to VK answers after 0.8 s; the answer with three photos needs eight calls
+    (6.4 s), and the function has 2 s left: the delivery gives up in time, posts nothing, and
+    the queue brings the message back."""
+    post = uuid.uuid4().int % 10**6
+    vk_env.add_post(-170171414, post)
+    photos = [(f"{n}.png", png(3, 3), "image/png") for n in range(3)]
+    case_id, draft_id = approved_case(f"https://vk.com/wall-170171414_{post}", "vk", files=photos)
+
+    def slowly(request):
+        time.sleep(0.8)
+        return None  # then answered as VK answers
+
+    vk_env.fail_next(slowly, times=50)
+    delivery = Delivery(receive_count=1, budget_seconds=8, deadline_seconds=2)
+    started = time.monotonic()
+
+    with pytest.raises(RetryLater):
+        publish_approved(
+            deps(),
+            build_publishers(ChannelSettings.from_env(), deps().files),
+            case_id=case_id,
+            draft_id=draft_id,
+            now=datetime.now(BARNAUL),
+            delivery=delivery,
+        )
+
+    assert time.monotonic() - started < 4
+    assert vk_env.method_calls("wall.createComment") == []
+    assert deps().store().get(case_id).status.value == "approved"
+
+
 def test_a_redelivery_after_a_crash_records_the_post_without_posting_again(
     vk_env, monkeypatch, handler, lambda_context
 ):

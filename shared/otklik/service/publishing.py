@@ -53,11 +53,14 @@ class RetryLater(Exception):
 
 @dataclass(frozen=True)
 class Delivery:
-    """Which delivery of the queue message this is, and how long it may retry in-call."""
+    """Which delivery of the queue message this is, how long it may wait between in-call
+    retries (`budget_seconds`) and how long it may take in all (`deadline_seconds`: the
+    function's remaining time less a reserve; None, unbounded but for each request's timeout)."""
 
     receive_count: int = 1
     max_receives: int = 5
     budget_seconds: float = 8.0
+    deadline_seconds: float | None = None
     handover: timedelta = timedelta(minutes=10)
 
 
@@ -93,7 +96,11 @@ def publish_approved(
     posted = _posted_before(deps.keys, key)
     if posted is None:
         try:
-            posted = publisher.publish(case.message, draft, budget=Budget(delivery.budget_seconds))
+            posted = publisher.publish(
+                case.message,
+                draft,
+                budget=Budget(delivery.budget_seconds, limit=delivery.deadline_seconds),
+            )
         except PublishError as error:
             return _failed(deps, case, draft, error, now, delivery)
         _remember(deps.keys, key, posted)

@@ -204,14 +204,14 @@ class OkPublisher:
             f"pic{i}": with_retries(lambda a=attachment: read_file(self.files, a), budget)
             for i, attachment in enumerate(wanted, start=1)
         }
-        uploaded = with_retries(lambda: self._upload(answer["upload_url"], files), budget)
+        uploaded = with_retries(lambda: self._upload(answer["upload_url"], files, budget), budget)
         try:
             return [uploaded["photos"][photo_id]["token"] for photo_id in ids]
         except (KeyError, TypeError) as error:
             raise TemporaryError(f"Одноклассники не вернули токены фото: {uploaded!r}") from error
 
-    def _upload(self, upload_url: str, files: dict[str, File]) -> dict:
-        response = self.http.request("POST", upload_url, files=files)
+    def _upload(self, upload_url: str, files: dict[str, File], budget: Budget) -> dict:
+        response = self.http.request("POST", upload_url, files=files, budget=budget)
         failure = http_error(response, "OK upload")
         if failure is not None:
             raise failure
@@ -233,7 +233,7 @@ class OkPublisher:
         }
 
         def once():
-            response = self.http.request("POST", self.api_url, form=form)
+            response = self.http.request("POST", self.api_url, form=form, budget=budget)
             failure = http_error(response, f"OK {method}")
             if failure is not None:
                 raise failure

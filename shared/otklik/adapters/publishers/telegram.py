@@ -275,9 +275,9 @@ class TelegramPublisher:
 
         def once():
             if files:
-                response = self.http.request("POST", url, form=payload, files=files)
+                response = self.http.request("POST", url, form=payload, files=files, budget=budget)
             else:
-                response = self.http.request("POST", url, json_body=payload)
+                response = self.http.request("POST", url, json_body=payload, budget=budget)
             data = response.json()
             if isinstance(data, dict) and data.get("ok") is True:
                 return data["result"]

@@ -229,7 +229,9 @@ class VkPublisher:
         found = []
         for attachment in wanted:
             file = with_retries(lambda a=attachment: read_file(self.files, a), budget)
-            uploaded = with_retries(lambda f=file: self._upload(server["upload_url"], f), budget)
+            uploaded = with_retries(
+                lambda f=file: self._upload(server["upload_url"], f, budget), budget
+            )
             saved = self.call(
                 "photos.saveWallPhoto",
                 {
@@ -243,8 +245,8 @@ class VkPublisher:
             found.append(f"photo{saved[0]['owner_id']}_{saved[0]['id']}")
         return found
 
-    def _upload(self, upload_url: str, file: File) -> dict:
-        response = self.http.request("POST", upload_url, files={"photo": file})
+    def _upload(self, upload_url: str, file: File, budget: Budget) -> dict:
+        response = self.http.request("POST", upload_url, files={"photo": file}, budget=budget)
         failure = http_error(response, "VK upload")
         if failure is not None:
             raise failure
@@ -261,6 +263,7 @@ class VkPublisher:
                 "POST",
                 f"{self.api_url}/{method}",
                 form={**params, "access_token": self.token, "v": self.version},
+                budget=budget,
             )
             failure = http_error(response, f"VK {method}")
             if failure is not None:
