@@ -484,6 +484,45 @@ def test_policies_are_scoped(logical_id):
             assert all(v not in ("*", "") for v in args.values()), (logical_id, name)
 
 
+# What a SAM policy template allows on its table (the AWS SAM policy templates list).
+_SAM_TABLE_POLICIES = {
+    "DynamoDBReadPolicy": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"},
+    "DynamoDBCrudPolicy": {
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:Scan",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    },
+}
+
+
+def table_actions(logical_id: str, table: str) -> set[str]:
+    """The DynamoDB actions a function's policies allow on one table of the template."""
+    allowed: set[str] = set()
+    for policy in function_setting(logical_id, "Policies") or []:
+        if "Statement" in policy:
+            for statement in policy["Statement"]:
+                if statement["Resource"] == {"Fn::GetAtt": [table, "Arn"]}:
+                    actions = statement["Action"]
+                    allowed |= set(actions if isinstance(actions, list) else [actions])
+            continue
+        ((name, args),) = policy.items()
+        if args.get("TableName") == {"Ref": table}:
+            allowed |= _SAM_TABLE_POLICIES.get(name, set())
+    return allowed
+
+
+def test_the_staff_api_may_write_the_directory_as_its_adapter_does():
+    """A rehashed password and a saved or removed answer template are `PutItem`s on the
+    directory (`otklik.adapters.directory.Directory.put_staff`, `put_answer_template`); moto does not check IAM, so
+    without this the routes would pass here and answer 500 on AWS."""
+    allowed = table_actions("StaffApiFunction", "DirectoryTable")
+    assert {"dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"} <= allowed
+    assert not allowed & {"dynamodb:DeleteItem", "dynamodb:UpdateItem"}
+
+
 # -- HTTP routes against the handlers --------------------------------------------------------------
 
 SAMPLE_IDS = {
