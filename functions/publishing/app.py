@@ -9,6 +9,7 @@ executor instead of dead-lettering silently.
 """
 
 import json
+import time
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
@@ -55,7 +56,7 @@ def _deliveries(event: dict) -> dict[str, dict]:
 
 def _publish(message: Approved, record: dict | None, context) -> None:
     channels = channel_settings()
-    budget, left = channels.retry_budget_seconds, None
+    budget, left, started = channels.retry_budget_seconds, None, time.monotonic()
     if context is not None and hasattr(context, "get_remaining_time_in_millis"):
         left = max(0.0, context.get_remaining_time_in_millis() / 1000 - LAMBDA_RESERVE_SECONDS)
         budget = min(budget, left)
@@ -65,6 +66,7 @@ def _publish(message: Approved, record: dict | None, context) -> None:
         max_receives=channels.publishing_max_receives,
         budget_seconds=budget,
         deadline_seconds=left,
+        started=started,
         handover=channels.handover,
     )
     try:

@@ -18,9 +18,12 @@ better than a few quick knocks. Redirects are not followed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import random
+import socket
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
@@ -157,8 +160,9 @@ class Budget:
         return max(0.0, self.limit - self._spent())
 
     def remaining(self) -> float:
-        """Seconds that may still be spent waiting."""
-        return max(0.0, min(self.seconds - self._spent(), self.time_left()))
+        """Seconds that may still be spent waiting: never so long that no request could follow."""
+        after_wait = self.time_left() - MIN_REQUEST_SECONDS
+        return max(0.0, min(self.seconds - self._spent(), after_wait))
 
     def request_timeout(self, default: float) -> float:
         """The timeout of the next request: its own, cut to the time left; OutOfTime when too
@@ -246,12 +250,80 @@ def http_error(response: Response, what: str) -> TemporaryError | None:
     return None
 
 
+_watched = threading.local()  # the `_Watch` of the request this thread is making
+
+
+class _Watch:
+    """One request's hard deadline. A socket timeout bounds each read, not all of them: a
+    server sending a header line, a chunk size or a trailer line just before each read would
+    time out would hold http.client for ever. So when the time is up this shuts the
+    connection's socket down (again every 0.1 s, in case it was still being opened), and
+    whatever http.client is reading ends at once."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.connection = None  # set by the pool's connection as the request goes out
+        self.sock = None  # and its socket, once the request is sent
+        self.fired = False
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="http-deadline", daemon=True)
+
+    def __enter__(self) -> _Watch:
+        _watched.current = self
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _watched.current = None
+        self._done.set()
+
+    def _watch(self) -> None:
+        if self._done.wait(self.seconds):
+            return
+        self.fired = True
+        while True:
+            sock = getattr(self.connection, "sock", None) or self.sock
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            if self._done.wait(0.1):
+                return
+
+
 @cache
 def _pool():
-    """One connection pool per process (kept across warm invocations); built on first use."""
+    """One connection pool per process (kept across warm invocations); built on first use.
+    Its connections tell the request's `_Watch` which socket to shut down."""
     import urllib3
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-    return urllib3.PoolManager(retries=False, headers={"User-Agent": USER_AGENT})
+    class Watched:
+        def request(self, *args, **kwargs):
+            watch = getattr(_watched, "current", None)
+            if watch is not None:
+                watch.connection = self
+            try:
+                return super().request(*args, **kwargs)
+            finally:
+                if watch is not None:  # kept: http.client lets go of it once it has the answer
+                    watch.sock = self.sock
+
+    class WatchedHTTP(Watched, HTTPConnection):
+        pass
+
+    class WatchedHTTPS(Watched, HTTPSConnection):
+        pass
+
+    class HTTPPool(HTTPConnectionPool):
+        ConnectionCls = WatchedHTTP
+
+    class HTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = WatchedHTTPS
+
+    manager = urllib3.PoolManager(retries=False, headers={"User-Agent": USER_AGENT})
+    manager.pool_classes_by_scheme = {"http": HTTPPool, "https": HTTPSPool}
+    return manager
 
 
 @dataclass(frozen=True)
@@ -287,12 +359,23 @@ class HttpClient:
         elif json_body is not None:
             body = json.dumps(json_body, ensure_ascii=False).encode()
             sent["Content-Type"] = "application/json; charset=utf-8"
-        until = time.monotonic() + timeout
-        answer = self._send(method, url, body=body, headers=sent, timeout=timeout)
-        try:
-            return Response(answer.status, _lower(answer.headers), _read(answer, url, until))
-        finally:
-            answer.release_conn()
+        with _Watch(timeout) as watch:
+            try:
+                answer = self._send(method, url, body=body, headers=sent, timeout=timeout)
+                try:
+                    content = _read(answer, url)
+                except BaseException:
+                    answer.close()  # half read: not back to the pool
+                    raise
+                finally:
+                    answer.release_conn()
+            except Unreachable as error:
+                if watch.fired:
+                    raise Unreachable(f"{_host(url)}: ответ не получен вовремя") from error
+                raise
+        if watch.fired:  # the socket was shut under http.client: what it read is not whole
+            raise Unreachable(f"{_host(url)}: ответ не получен вовремя")
+        return Response(answer.status, _lower(answer.headers), content)
 
     def _send(
         self,
@@ -320,30 +403,21 @@ class HttpClient:
             raise Unreachable(f"{_host(url)}: {_reason(error)}", refused=refused) from error
 
 
-def _read(answer, url: str, until: float) -> bytes:
-    """The body, read as it comes: no larger than `MAX_ANSWER_BYTES`, and done by `until`
-    (the request's timeout bounds each read of the socket, not a server that trickles a byte
-    at a time: each read gets the time left instead)."""
+def _read(answer, url: str) -> bytes:
+    """The body, read as it comes, no larger than `MAX_ANSWER_BYTES` (the request's `_Watch`
+    ends it at the deadline)."""
     import urllib3
 
     chunks, size = [], 0
     try:
-        while True:
-            left = until - time.monotonic()
-            if left <= 0:
-                raise Unreachable(f"{_host(url)}: ответ не получен вовремя")
-            sock = getattr(answer.connection, "sock", None)
-            if sock is not None:
-                sock.settimeout(left)  # the next read waits no longer than the time left
-            chunk = answer.read1(CHUNK_BYTES)
-            if not chunk:
-                return b"".join(chunks)
+        while chunk := answer.read1(CHUNK_BYTES):
             size += len(chunk)
             if size > MAX_ANSWER_BYTES:
                 raise Unreachable(f"{_host(url)}: ответ больше {MAX_ANSWER_BYTES} байт")
             chunks.append(chunk)
-    except (urllib3.exceptions.HTTPError, TimeoutError) as error:
+    except (urllib3.exceptions.HTTPError, OSError) as error:
         raise Unreachable(f"{_host(url)}: {_reason(error)}") from error
+    return b"".join(chunks)
 
 
 def _refused(error: BaseException) -> bool:

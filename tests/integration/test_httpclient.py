@@ -57,6 +57,9 @@ class Server(ThreadingHTTPServer):
                         for _ in range(300):
                             self.wfile.write(b"\0" * MB)
                     return
+                if self.path in ("/slow-headers", "/slow-trailer"):  # a line every 0.3 s
+                    self._trickle_lines()
+                    return
                 if self.path == "/moved":
                     self.send_response(302)
                     self.send_header("Location", "http://127.0.0.1:1/secret")
@@ -68,6 +71,20 @@ class Server(ThreadingHTTPServer):
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     self.wfile.write(body)
+
+            def _trickle_lines(self):
+                """Headers, or a chunked body's trailer, one line just before each read
+                would time out: 18 s in all."""
+                out = self.wfile
+                out.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+                if self.path == "/slow-trailer":
+                    out.write(b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n")
+                with contextlib.suppress(OSError):  # the client hangs up early
+                    for _ in range(60):
+                        out.write(b"X-Slow: 1\r\n")
+                        out.flush()
+                        time.sleep(0.3)
+                    out.write(b"\r\n")
 
             def do_POST(self):
                 length = int(self.headers["Content-Length"])
@@ -143,6 +160,16 @@ def test_a_slow_answer_is_cut_at_the_deliverys_time_left(server):
     assert time.monotonic() - started < 4  # the server answers only after 5 s
 
 
+@pytest.mark.parametrize("path", ["/slow-headers", "/slow-trailer"])
+def test_headers_or_a_trailer_sent_a_line_at_a_time_are_cut_at_the_time_left(server, path):
+    """Each line comes before a read would time out: only a deadline over the whole request
+    ends it."""
+    started = time.monotonic()
+    with pytest.raises(Unreachable, match="вовремя"):
+        HttpClient(timeout=8).request("GET", server.url + path, budget=Budget(8, limit=2))
+    assert time.monotonic() - started < 5  # the server would take 18 s
+
+
 def test_a_body_trickled_a_byte_at_a_time_is_cut_at_the_timeout(server):
     started = time.monotonic()
     with pytest.raises(Unreachable, match=r"вовремя|timed out"):
@@ -162,3 +189,13 @@ def test_no_request_starts_once_the_deliverys_time_is_up(server):
     with pytest.raises(OutOfTime) as failed:
         HttpClient().request("GET", f"{server.url}/moved", budget=budget)
     assert not failed.value.inline  # left to the queue
+
+
+def test_a_wait_leaves_time_for_the_request_it_waits_for():
+    """A retry that could not be made after its wait is not waited for: the network's own
+    error (and the wait it asked for) goes to the queue instead of an 'out of time'."""
+    slept: list[float] = []
+    budget = Budget(8, limit=2, sleep=slept.append, clock=lambda: 0.0)
+    assert not budget.wait(1.8)  # 0.2 s would be left for the retried request
+    assert budget.wait(1.0)
+    assert slept == [1.0]

@@ -61,6 +61,7 @@ class Delivery:
     max_receives: int = 5
     budget_seconds: float = 8.0
     deadline_seconds: float | None = None
+    started: float | None = None  # time.monotonic() when the function measured its time left
     handover: timedelta = timedelta(minutes=10)
 
 
@@ -99,7 +100,11 @@ def publish_approved(
             posted = publisher.publish(
                 case.message,
                 draft,
-                budget=Budget(delivery.budget_seconds, limit=delivery.deadline_seconds),
+                budget=Budget(
+                    delivery.budget_seconds,
+                    limit=delivery.deadline_seconds,
+                    started=delivery.started,
+                ),
             )
         except PublishError as error:
             return _failed(deps, case, draft, error, now, delivery)
