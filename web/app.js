@@ -14,7 +14,7 @@ import { filtersFromHash, loadInbox, renderInbox } from "./inbox.js";
 import { renderRegister } from "./manual.js";
 import { announce, focusHeading, root, setTitle } from "./page.js";
 import { renderLogin, renderShell, signedOut } from "./shell.js";
-import { state } from "./state.js";
+import { keepsTemplates, state } from "./state.js";
 import { loadVocabulary } from "./vocabulary.js";
 import { loadCalendar } from "./workcal.js";
 
@@ -62,7 +62,7 @@ function route() {
     showCase(decodeURIComponent(match[1]), ctx);
   } else if (hash.startsWith("#/register") && state.me.role === "technical") {
     showRegister();
-  } else if (hash.startsWith("#/templates")) {
+  } else if (hash.startsWith("#/templates") && keepsTemplates()) {
     const nav = state.nav;
     import("./templates.js").then(({ renderTemplates }) => {
       if (nav === state.nav) renderTemplates(root, ctx);

@@ -8,7 +8,7 @@ import { append, clear, h } from "./dom.js";
 import { paintClock } from "./countdown.js";
 import { errorBox, wire } from "./forms.js";
 import { announce, root, setTitle } from "./page.js";
-import { departmentName, state } from "./state.js";
+import { departmentName, keepsTemplates, state } from "./state.js";
 import { name } from "./vocabulary.js";
 
 /** The top bar of the signed-in official (hidden when nobody is). */
@@ -36,7 +36,7 @@ export function renderShell(ctx) {
       // the head of district's overview (and the responsible executor's): who may read reports
       ["head", "responsible"].includes(me.role) ? h("a", { href: "#/dashboard" }, "Сводка") : null,
       // the library of answer templates: kept by the desk that approves and the one that publishes
-      ["responsible", "technical"].includes(me.role) ? h("a", { href: "#/templates" }, "Шаблоны ответов") : null,
+      keepsTemplates() ? h("a", { href: "#/templates" }, "Шаблоны ответов") : null,
     ),
     h("p", { id: "work-clock", class: "work-clock", "aria-live": "off" }),
     h(

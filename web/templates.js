@@ -68,7 +68,7 @@ function paint(holder, templates, ctx, root) {
         t.updated_by ? h("span", { class: "muted" }, `; изменён ${showTime(t.updated_at)}, ${t.updated_by_name || t.updated_by}`) : null,
         h(
           "button",
-          { type: "button", class: "link-button", onclick: () => editForm(holder, t, ctx, root) },
+          { type: "button", class: "link-button", onclick: () => editForm(holder, t, ctx, root, templates) },
           "Изменить",
         ),
       ),
@@ -76,7 +76,7 @@ function paint(holder, templates, ctx, root) {
   );
   const add = h(
     "button",
-    { type: "button", class: "secondary", onclick: () => editForm(holder, null, ctx, root) },
+    { type: "button", class: "secondary", onclick: () => editForm(holder, null, ctx, root, templates) },
     "Новый шаблон",
   );
   append(holder, [templates.length ? list : h("p", { class: "muted" }, "Шаблонов нет."), add]);
@@ -88,8 +88,19 @@ function field(label, control) {
   return h("div", { class: "field" }, h("label", { for: id }, label), control);
 }
 
+/** The topics to suggest: those of the messages in the inbox and of the templates, as the
+ * monitoring system spells them (a template is offered by its message's topic). */
+function knownTopics(templates) {
+  const seen = new Map();
+  for (const topic of [...state.cases.map((c) => c.topic), ...templates.map((t) => t.topic)]) {
+    const text = (topic || "").trim();
+    if (text && !seen.has(text.toLowerCase())) seen.set(text.toLowerCase(), text);
+  }
+  return [...seen.values()].sort((a, b) => a.localeCompare(b, "ru"));
+}
+
 /** The form for one template (`t`), or a new one. */
-function editForm(holder, t, ctx, root) {
+function editForm(holder, t, ctx, root, templates) {
   const box = errorBox();
   const newId = () => `own-${Date.now().toString(36)}`;
   const title = h("input", { name: "title", maxlength: TITLE_MAX, value: t ? t.title : "" });
@@ -121,7 +132,7 @@ function editForm(holder, t, ctx, root) {
     h(
       "datalist",
       { id: topics },
-      (state.me?.departments || []).map((d) => h("option", { value: d.name })),
+      knownTopics(templates).map((topic) => h("option", { value: topic })),
     ),
     field("Сеть", network),
     field("Текст шаблона", text),
@@ -151,6 +162,7 @@ function editForm(holder, t, ctx, root) {
   if (remove) {
     remove.addEventListener("click", async () => {
       if (!confirm(`Удалить шаблон «${t.title}»? Он больше не будет предлагаться в форме ответа.`)) return;
+      remove.disabled = true; // one deletion at a time
       try {
         await api("DELETE", `/api/v1/templates/${encodeURIComponent(t.template_id)}`);
         await renderTemplates(root, ctx);
@@ -158,6 +170,7 @@ function editForm(holder, t, ctx, root) {
       } catch (error) {
         if (sessionEnded(error)) ctx.signedOut("Сеанс завершён. Войдите снова.");
         else showError(box, error);
+        remove.disabled = false;
       }
     });
   }

@@ -516,8 +516,8 @@ def table_actions(logical_id: str, table: str) -> set[str]:
 
 def test_the_staff_api_may_write_the_directory_as_its_adapter_does():
     """A rehashed password and a saved or removed answer template are `PutItem`s on the
-    directory (`otklik.adapters.directory.Directory.put_staff`, `put_answer_template`); moto does not check IAM, so
-    without this the routes would pass here and answer 500 on AWS."""
+    directory (`otklik.adapters.directory.Directory.put_staff`, `put_answer_template`); moto
+    does not check IAM, so without this the routes would pass here and answer 500 on AWS."""
     allowed = table_actions("StaffApiFunction", "DirectoryTable")
     assert {"dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"} <= allowed
     assert not allowed & {"dynamodb:DeleteItem", "dynamodb:UpdateItem"}

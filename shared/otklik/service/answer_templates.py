@@ -15,8 +15,9 @@ from otklik.service.deps import Deps
 def list_templates(
     deps: Deps, *, topic: str | None = None, network: str | None = None
 ) -> list[AnswerTemplate]:
-    """The whole library by title, or, given a message's topic or network, the templates that
-    fit it, the most specific first."""
+    """The whole library (the shipped templates first, then the desk's own, each group by
+    title), or, given a message's topic or network, the templates that fit it, the most
+    specific first."""
     templates = library(deps.directory.answer_templates())
     if topic is None and network is None:
         return templates
