@@ -49,6 +49,9 @@ def test_a_template_kept_by_the_desk_is_offered_first_to_the_department_drafting
     accept(client, case_id, ["roads"])
     roads = staff("roads")
     expect(roads.page.get_by_role("link", name="Шаблоны ответов")).to_have_count(0)
+    roads.page.goto(f"{roads.base_url}/#/templates")  # by its address: the inbox instead
+    expect(roads.page.locator(".template-list")).to_have_count(0)
+    expect(roads.row(case_id)).to_be_visible()
     roads.open_case(case_id)
     draft = roads.form("submit_draft")
     choice = draft.get_by_label("Шаблон ответа")
