@@ -3,9 +3,8 @@
 // month, and the open cases by status. One request (GET /api/v1/dashboard); the server decides
 // who may read it, the page only says what it answered.
 
-import { api, sessionEnded } from "./api.js";
 import { append, clear, h } from "./dom.js";
-import { errorBox, showError } from "./forms.js";
+import { errorBox, loadView } from "./forms.js";
 import { focusHeading, setTitle } from "./page.js";
 import { monthTitle } from "./reports.js";
 import { state } from "./state.js";
@@ -161,18 +160,5 @@ export async function renderDashboard(root, ctx) {
   clear(root);
   append(root, [h("div", { class: "page-head" }, h("h1", {}, "Сводка за сегодня")), box, holder]);
   focusHeading();
-  const nav = state.nav;
-  try {
-    const data = await api("GET", "/api/v1/dashboard");
-    if (nav !== state.nav) return;
-    paint(holder, data);
-  } catch (error) {
-    if (nav !== state.nav) return;
-    if (sessionEnded(error)) {
-      ctx.signedOut("Сеанс завершён. Войдите снова.");
-      return;
-    }
-    clear(holder);
-    showError(box, error);
-  }
+  await loadView("/api/v1/dashboard", { holder, box, ctx }, (data) => paint(holder, data));
 }

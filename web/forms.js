@@ -1,8 +1,9 @@
 // Forms of the page: submit once at a time, and show the API's errors next to the form that
 // caused them, in Russian, with each field named and marked.
 
-import { ApiError, sessionEnded } from "./api.js";
+import { ApiError, api, sessionEnded } from "./api.js";
 import { append, clear, h, uid } from "./dom.js";
+import { state } from "./state.js";
 
 const FIELD_NAMES = {
   login: "Логин",
@@ -41,6 +42,25 @@ function fieldName(path) {
   const m = /^attachments\.(\d+)(?:\.(\w+))?$/.exec(path);
   if (m) return `Вложение ${Number(m[1]) + 1}${m[2] === "url" ? " (ссылка)" : ""}`;
   return FIELD_NAMES[path] || path;
+}
+
+/** Read `path` for the view on screen and hand the answer to `paint`. An answer that comes
+ * after the official went elsewhere is dropped; an ended session signs out; any other error
+ * empties `holder` and is shown in `box`. */
+export async function loadView(path, { holder, box, ctx }, paint) {
+  const nav = state.nav;
+  try {
+    const data = await api("GET", path);
+    if (nav === state.nav) paint(data);
+  } catch (error) {
+    if (nav !== state.nav) return;
+    if (sessionEnded(error)) {
+      ctx.signedOut("Сеанс завершён. Войдите снова.");
+      return;
+    }
+    clear(holder);
+    showError(box, error);
+  }
 }
 
 /** Show an API error next to its form: the message, each field, and for a 409 a refresh. */

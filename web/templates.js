@@ -5,7 +5,7 @@
 
 import { api, sessionEnded } from "./api.js";
 import { append, clear, h, uid } from "./dom.js";
-import { errorBox, showError, wire } from "./forms.js";
+import { errorBox, loadView, showError, wire } from "./forms.js";
 import { announce, focusHeading, setTitle } from "./page.js";
 import { state } from "./state.js";
 import { showTime } from "./time.js";
@@ -32,20 +32,9 @@ export async function renderTemplates(root, ctx) {
     holder,
   ]);
   focusHeading();
-  const nav = state.nav;
-  try {
-    const data = await api("GET", "/api/v1/templates");
-    if (nav !== state.nav) return;
-    paint(holder, data.templates || [], ctx, root);
-  } catch (error) {
-    if (nav !== state.nav) return;
-    if (sessionEnded(error)) {
-      ctx.signedOut("Сеанс завершён. Войдите снова.");
-      return;
-    }
-    clear(holder);
-    showError(box, error);
-  }
+  await loadView("/api/v1/templates", { holder, box, ctx }, (data) =>
+    paint(holder, data.templates || [], ctx, root),
+  );
 }
 
 function scope(t) {

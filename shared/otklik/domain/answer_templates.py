@@ -90,9 +90,8 @@ def library(stored: Iterable[AnswerTemplate]) -> list[AnswerTemplate]:
     id, then the desk's own, each group by title."""
     by_id = {t.template_id: t for t in defaults()}
     by_id.update({t.template_id: t for t in stored})
-    shipped = {t.template_id for t in defaults()}
     kept = [t for t in by_id.values() if not t.deleted]
-    return sorted(kept, key=lambda t: (t.template_id not in shipped, t.title.casefold()))
+    return sorted(kept, key=lambda t: (not t.default, t.title.casefold()))
 
 
 def suitable(
